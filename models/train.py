@@ -1,0 +1,339 @@
+"""The Trainer: a network, a dataset and an optimizer on one device, advanced by `step(n)`.
+
+Three lines in a notebook:
+
+    from models import Trainer
+    trainer = Trainer(spec, "spiral", {"optimizer": "adam", "lr": 0.01})
+    print(trainer.step(2000))
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+from pydantic import BaseModel, Field
+
+from models.build import Network
+from models.datasets import Dataset, load_dataset
+from models.device import resolve_device
+from models.errors import InvalidSpecError
+from models.objectives import make_objective
+from models.optim import TrainingConfig, apply_live, make_optimizer
+from models.shapes import infer_shapes
+
+EVAL_CHUNK = 1024
+
+
+class MetricsRow(BaseModel):
+    """One row of the metric history (the contract's metrics row)."""
+
+    step: int = Field(description="Optimizer steps taken so far.")
+    epoch: float = Field(description="Passes over the training set so far.")
+    train_loss: float | None = Field(description="Mean minibatch loss over the latest steps.")
+    test_loss: float | None = Field(None, description="Loss on the test set (evaluated rows).")
+    train_acc: float | None = Field(None, description="Accuracy on the training set, eval mode.")
+    test_acc: float | None = Field(None, description="Accuracy on the test set.")
+    lr: float = Field(description="Learning rate in force.")
+    steps_per_s: float = Field(description="Training speed over the latest steps.")
+    wall_s: float = Field(description="Seconds spent training so far.")
+
+
+class Divergence(BaseModel):
+    """The loss stopped being a finite number."""
+
+    step: int
+    value: str = Field(description="'nan' or 'inf'.")
+    message: str
+
+
+class StepResult(BaseModel):
+    """What `Trainer.step` did: the metrics row, and whether training has ended."""
+
+    metrics: MetricsRow
+    diverged: Divergence | None = None
+    done: bool = Field(False, description="max_steps reached (or diverged).")
+
+    def __str__(self) -> str:
+        m = self.metrics
+        parts = [
+            f"step {m.step}",
+            f"train_loss {m.train_loss:.4g}" if m.train_loss is not None else "",
+        ]
+        for name in ("test_loss", "train_acc", "test_acc"):
+            value = getattr(m, name)
+            if value is not None:
+                parts.append(f"{name} {value:.4g}")
+        parts.append(f"{m.steps_per_s:.0f} steps/s")
+        if self.diverged:
+            parts.append(self.diverged.message)
+        return ", ".join(p for p in parts if p)
+
+
+class Evaluation(BaseModel):
+    """Loss and accuracy on (fixed subsets of) the train and test sets, in eval mode."""
+
+    train_loss: float
+    test_loss: float
+    train_acc: float | None
+    test_acc: float | None
+
+
+def divergence_message(step: int, value: float, lr: float) -> str:
+    """Why training stopped, in words a student understands."""
+    what = "NaN (not a number)" if math.isnan(value) else "infinite"
+    return (
+        f"the loss became {what} at step {step}; the learning rate {lr:g} is probably too high. "
+        f"Lower it (try {lr / 10:g}) and reset."
+    )
+
+
+class Trainer:
+    """Trains one network on one dataset; advance with `step(n)`, read `evaluate()`."""
+
+    def __init__(
+        self,
+        network: Any,
+        dataset: str | Dataset,
+        training: TrainingConfig | Mapping[str, Any] | None = None,
+        *,
+        dataset_params: Mapping[str, Any] | None = None,
+        data_dir: Path | None = None,
+        device: str | torch.device = "cpu",
+        eval_samples: int = 2048,
+    ) -> None:
+        self.config = (
+            training
+            if isinstance(training, TrainingConfig)
+            else TrainingConfig.model_validate(training or {})
+        )
+        self.device = resolve_device(device)
+        data = (
+            dataset
+            if isinstance(dataset, Dataset)
+            else load_dataset(dataset, dataset_params, data_dir)
+        )
+        self.info = data.info
+
+        report = infer_shapes(network, data.info.input_shape)
+        if report.graph is None or report.errors:
+            raise InvalidSpecError(report.errors)
+        graph = report.graph
+        shapes = {n: s for n, s in report.shapes.items() if s is not None}
+        loss_name = getattr(graph.params[graph.output_id], "loss", "cross_entropy")
+        self.objective = make_objective(
+            loss_name, data.info, shapes[graph.output_id], graph.output_id
+        )
+
+        # Weights, batch order and dropout each draw from this trainer's own generators,
+        # so runs sharing a process do not disturb one another and are reproducible.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.config.seed)
+            self.model = Network(graph, shapes).to(self.device)
+            self._cpu_rng = torch.get_rng_state()
+        self._cuda_rng = self._initial_cuda_rng()
+        self._batch_gen = torch.Generator().manual_seed(self.config.seed)
+
+        self.data = data.to(self.device)
+        self._train_targets = self.objective.targets(self.data.y_train)
+        n_eval = min(eval_samples, data.info.n_train)
+        self._eval_sets = {
+            "train": (self.data.x_train[:n_eval], self.data.y_train[:n_eval]),
+            "test": (self.data.x_test[:eval_samples], self.data.y_test[:eval_samples]),
+        }
+        self.optimizer = make_optimizer(self.model.parameters(), self.config)
+        self.step_count = 0
+        self.samples_seen = 0
+        self.wall_s = 0.0
+        self.diverged: Divergence | None = None
+        self._cursor = 0
+        self._x_epoch, self._t_epoch = self._shuffled()
+
+    def _initial_cuda_rng(self) -> torch.Tensor | None:
+        """This trainer's CUDA generator state (dropout on the GPU), seeded."""
+        if self.device.type != "cuda":
+            return None
+        with torch.random.fork_rng(devices=[self.device]):
+            torch.cuda.manual_seed(self.config.seed)
+            return torch.cuda.get_rng_state(self.device)
+
+    @contextmanager
+    def _own_rng(self) -> Iterator[None]:
+        """Swap this trainer's RNG state in for the duration (restoring the global one after)."""
+        devices = [self.device] if self.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.set_rng_state(self._cpu_rng)
+            if self._cuda_rng is not None:
+                torch.cuda.set_rng_state(self._cuda_rng, self.device)
+            yield
+            self._cpu_rng = torch.get_rng_state()
+            if self._cuda_rng is not None:
+                self._cuda_rng = torch.cuda.get_rng_state(self.device)
+
+    def _shuffled(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training set in a fresh random order (one gather per epoch, not per step)."""
+        self._perm = torch.randperm(self.info.n_train, generator=self._batch_gen)
+        return self._ordered()
+
+    def _ordered(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs and targets in the current epoch's order."""
+        perm = self._perm.to(self.device)
+        return self.data.x_train[perm], self._train_targets[perm]
+
+    @property
+    def batch_size(self) -> int:
+        """Samples per step (at most the training set)."""
+        return min(self.config.batch_size, self.info.n_train)
+
+    @property
+    def epoch(self) -> float:
+        """Passes over the training set so far."""
+        return self.samples_seen / self.info.n_train
+
+    @property
+    def done(self) -> bool:
+        """Whether training has ended (max_steps reached or diverged)."""
+        return self.diverged is not None or self.step_count >= self.config.max_steps
+
+    def step(self, n: int = 1, *, evaluate: bool = True) -> StepResult:
+        """Take up to n optimizer steps (never past max_steps); evaluate after if asked."""
+        n = max(0, min(n, self.config.max_steps - self.step_count))
+        if self.diverged is not None or n == 0:
+            return StepResult(
+                metrics=self._row(None, 0.0, 0, evaluate), diverged=self.diverged, done=self.done
+            )
+        model, optimizer, objective = self.model, self.optimizer, self.objective
+        bs = self.batch_size
+        losses: list[torch.Tensor] = []
+        start = time.perf_counter()
+        model.train()
+        with self._own_rng():
+            for _ in range(n):
+                if self._cursor + bs > self.info.n_train:
+                    self._x_epoch, self._t_epoch = self._shuffled()
+                    self._cursor = 0
+                xb = self._x_epoch[self._cursor : self._cursor + bs]
+                tb = self._t_epoch[self._cursor : self._cursor + bs]
+                self._cursor += bs
+                loss = objective.loss(model(xb), tb)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.detach())
+        stacked = torch.stack(losses)
+        finite = torch.isfinite(stacked)
+        train_loss = float(stacked.mean())  # the one device sync per call
+        elapsed = time.perf_counter() - start
+        self.wall_s += elapsed
+        first_bad = None if bool(finite.all()) else int((~finite).nonzero()[0, 0])
+        taken = n if first_bad is None else first_bad + 1
+        self.step_count += taken
+        self.samples_seen += taken * bs
+        if first_bad is not None:
+            bad = float(stacked[first_bad])
+            self.diverged = Divergence(
+                step=self.step_count,
+                value="nan" if math.isnan(bad) else "inf",
+                message=divergence_message(self.step_count, bad, self.config.lr),
+            )
+            train_loss = bad
+        row = self._row(train_loss, elapsed, n, evaluate and self.diverged is None)
+        return StepResult(metrics=row, diverged=self.diverged, done=self.done)
+
+    def _row(self, train_loss: float | None, elapsed: float, n: int, evaluate: bool) -> MetricsRow:
+        """A metrics row for the state now."""
+        ev = self.evaluate() if evaluate else None
+        return MetricsRow(
+            step=self.step_count,
+            epoch=self.epoch,
+            train_loss=train_loss if train_loss is not None or ev is None else ev.train_loss,
+            test_loss=ev.test_loss if ev else None,
+            train_acc=ev.train_acc if ev else None,
+            test_acc=ev.test_acc if ev else None,
+            lr=self.config.lr,
+            steps_per_s=n / elapsed if elapsed > 0 else 0.0,
+            wall_s=self.wall_s,
+        )
+
+    @torch.no_grad()
+    def _score(self, x: torch.Tensor, labels: torch.Tensor) -> tuple[float, float | None]:
+        """Mean loss and accuracy over a set, in chunks to bound memory."""
+        total_loss = torch.zeros((), device=self.device)
+        total_right = torch.zeros((), device=self.device, dtype=torch.int64)
+        targets = self.objective.targets(labels)
+        for i in range(0, len(x), EVAL_CHUNK):
+            out = self.model(x[i : i + EVAL_CHUNK])
+            part = slice(i, i + EVAL_CHUNK)
+            total_loss += self.objective.loss(out, targets[part]) * len(out)
+            if self.objective.has_accuracy:
+                total_right += self.objective.correct(out, labels[part])
+        loss = float(total_loss) / max(len(x), 1)
+        if not self.objective.has_accuracy:
+            return loss, None
+        per_sample = labels[0].numel() if len(labels) else 1
+        return loss, float(total_right) / max(len(x) * per_sample, 1)
+
+    def evaluate(self) -> Evaluation:
+        """Loss and accuracy on the train and test subsets (eval mode; mode restored after)."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            train_loss, train_acc = self._score(*self._eval_sets["train"])
+            test_loss, test_acc = self._score(*self._eval_sets["test"])
+        finally:
+            self.model.train(was_training)
+        return Evaluation(
+            train_loss=train_loss, test_loss=test_loss, train_acc=train_acc, test_acc=test_acc
+        )
+
+    def update(self, **changes: Any) -> TrainingConfig:
+        """Change lr, momentum, nesterov, weight decay, batch size or max_steps between steps."""
+        unknown = set(changes) - {"optimizer", *type(self.config).model_fields}
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        if "seed" in changes and changes["seed"] != self.config.seed:
+            raise ValueError("the seed cannot change during a run; reset instead")
+        new = TrainingConfig.model_validate({**self.config.model_dump(), **changes})
+        if new.optimizer != self.config.optimizer:
+            self.optimizer = make_optimizer(self.model.parameters(), new)
+        else:
+            apply_live(self.optimizer, new)
+        self.config = new
+        return new
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume exactly: weights, optimizer, counters, RNG states."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "config": self.config.model_dump(),
+            "step_count": self.step_count,
+            "samples_seen": self.samples_seen,
+            "wall_s": self.wall_s,
+            "cursor": self._cursor,
+            "cpu_rng": self._cpu_rng,
+            "cuda_rng": self._cuda_rng,
+            "batch_gen": self._batch_gen.get_state(),
+            "epoch_order": self._perm,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a state taken by `state_dict` on a trainer of the same spec and dataset."""
+        self.update(**state["config"])
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step_count = int(state["step_count"])
+        self.samples_seen = int(state["samples_seen"])
+        self.wall_s = float(state["wall_s"])
+        self._cursor = int(state["cursor"])
+        self._cpu_rng = state["cpu_rng"]
+        self._cuda_rng = state["cuda_rng"]
+        self._batch_gen.set_state(state["batch_gen"])
+        self._perm = state["epoch_order"]
+        self._x_epoch, self._t_epoch = self._ordered()
+        self.diverged = None
