@@ -114,7 +114,8 @@ def make_objective(loss: str, info: DatasetInfo, out_shape: Shape, output_node: 
         if out_shape != info.target_shape:
             raise fail(
                 f"'{info.name}' has targets of shape {list(info.target_shape)}, but the network "
-                f"gives {_values(out_shape)}; make the last layer produce {list(info.target_shape)}."
+                f"gives {_values(out_shape)}; make the last layer produce "
+                f"{list(info.target_shape)}."
             )
         return MeanSquared()
 

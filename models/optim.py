@@ -24,7 +24,9 @@ class TrainingConfig(BaseModel):
     momentum: float = Field(
         0.0, ge=0.0, lt=1.0, description="Momentum of sgd and rmsprop (adam uses beta1)."
     )
-    nesterov: bool = Field(False, description="Nesterov momentum (sgd with momentum > 0).")
+    nesterov: bool = Field(
+        False, description="Nesterov momentum (sgd with momentum > 0; other optimizers ignore it)."
+    )
     weight_decay: float = Field(
         0.0, ge=0.0, le=1.0, description="L2 penalty; decoupled from the gradient for adamw."
     )
@@ -38,8 +40,8 @@ class TrainingConfig(BaseModel):
 
     @model_validator(mode="after")
     def _nesterov_needs_momentum(self) -> TrainingConfig:
-        if self.nesterov and (self.optimizer != "sgd" or self.momentum <= 0):
-            raise ValueError("nesterov needs optimizer sgd with momentum > 0")
+        if self.nesterov and self.optimizer == "sgd" and self.momentum <= 0:
+            raise ValueError("nesterov needs momentum > 0")
         return self
 
 

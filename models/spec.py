@@ -97,13 +97,13 @@ def _message(err: Any) -> str:
 
 
 def _pydantic_errors(exc: ValidationError, node: str | None) -> list[SpecError]:
-    """One SpecError per pydantic error in a node's params, naming the param."""
-    return [
-        SpecError(
-            node=node, field=".".join(str(p) for p in err["loc"]) or None, message=_message(err)
-        )
-        for err in exc.errors()
-    ]
+    """One SpecError per bad param of a node (the first problem found for each)."""
+    out: dict[str | None, SpecError] = {}
+    for err in exc.errors():
+        # The first location part is the param; deeper parts name union members.
+        field = str(err["loc"][0]) if err["loc"] else None
+        out.setdefault(field, SpecError(node=node, field=field, message=_message(err)))
+    return list(out.values())
 
 
 def _structure_errors(exc: ValidationError, data: Any) -> list[SpecError]:
@@ -150,17 +150,21 @@ def _topological(ids: list[str], succ: Mapping[str, list[str]], indeg: dict[str,
     return order
 
 
-def _find_cycle(remaining: set[str], succ: Mapping[str, list[str]]) -> list[str]:
-    """One cycle among nodes that Kahn's algorithm could not order."""
-    start = min(remaining)
+def _find_cycle(remaining: set[str], preds: Mapping[str, list[str]]) -> list[str]:
+    """One cycle among the nodes Kahn's algorithm could not order.
+
+    Each such node has a predecessor that is also left over, so walking
+    backwards must come round to a node already seen.
+    """
     path: list[str] = []
     seen: dict[str, int] = {}
-    node = start
+    node = min(remaining)
     while node not in seen:
         seen[node] = len(path)
         path.append(node)
-        node = next(n for n in succ[node] if n in remaining)
-    return [*path[seen[node] :], node]
+        node = next(n for n in preds[node] if n in remaining)
+    loop = [*path[seen[node] :], node]
+    return loop[::-1]
 
 
 def load_spec(data: Any) -> SpecResult:
@@ -274,7 +278,7 @@ def load_spec(data: Any) -> SpecResult:
     indeg = {i: len(inputs[i]) for i in unique_ids}
     order = _topological(unique_ids, succ, indeg)
     if len(order) < len(unique_ids):
-        cycle = _find_cycle(set(unique_ids) - set(order), succ)
+        cycle = _find_cycle(set(unique_ids) - set(order), inputs)
         errors.append(
             SpecError(
                 node=cycle[0],

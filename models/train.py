@@ -222,7 +222,7 @@ class Trainer:
                 self._cursor += bs
                 loss = objective.loss(model(xb), tb)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
                 losses.append(loss.detach())
         stacked = torch.stack(losses)

@@ -1,0 +1,164 @@
+"""The `layerlab` command: validate a spec, or train a run locally with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from models.analysis import ValidationReport, validate_network
+from models.datasets import DatasetError, describe_dataset
+from models.errors import InvalidSpecError
+from models.train import MetricsRow, Trainer
+from server.schemas import RunConfig
+
+CHUNK = 50
+
+
+def _read_json(path: str) -> Any:
+    """JSON from a file ('-' for stdin), or exit with a clear message."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        return json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"layerlab: cannot read {path}: {exc}") from exc
+
+
+def print_report(report: ValidationReport, out: TextIO) -> None:
+    """A table of nodes (shape, params, receptive field) and the problems found."""
+    rows = [("node", "shape", "params", "receptive field")]
+    for node, info in report.nodes.items():
+        rf = info.receptive_field
+        rf_text = (
+            "" if rf is None else "x".join(str(v) for v in rf["size"]) + f" (jump {rf['jump'][0]})"
+        )
+        shape = "?" if info.shape is None else "x".join(str(d) for d in info.shape)
+        rows.append((node, shape, f"{info.params:,}", rf_text))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        out.write(
+            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n"
+        )
+    out.write(f"total parameters: {report.total_params:,}\n")
+    for kind, items in (("error", report.errors), ("warning", report.warnings)):
+        for e in items:
+            where = ".".join(p for p in (e.node, e.field) if p) or "spec"
+            out.write(f"{kind}: {where}: {e.message}\n")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """`layerlab validate SPEC.json`: exit 0 when valid, 1 otherwise."""
+    spec = _read_json(args.spec)
+    shape: list[int] | None = None
+    if args.dataset:
+        try:
+            shape = list(describe_dataset(args.dataset, data_dir=args.data_dir).input_shape)
+        except DatasetError as exc:
+            raise SystemExit(f"layerlab: dataset {exc.field}: {exc.message}") from exc
+    elif args.input_shape:
+        shape = [int(d) for d in args.input_shape.split(",")]
+    report = validate_network(spec, shape)
+    if args.json:
+        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+    else:
+        print_report(report, sys.stdout)
+    return 0 if report.valid else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """`layerlab run CONFIG.json`: train locally, show progress, write a metrics CSV."""
+    try:
+        config = RunConfig.model_validate(_read_json(args.config))
+    except ValidationError as exc:
+        raise SystemExit(f"layerlab: {args.config} is not a valid run:\n{exc}") from exc
+    try:
+        trainer = Trainer(
+            config.network,
+            config.dataset.name,
+            config.training,
+            dataset_params=config.dataset.params,
+            data_dir=args.data_dir,
+            device=args.device or config.device,
+        )
+    except InvalidSpecError as exc:
+        for e in exc.errors:
+            sys.stderr.write(
+                f"error: {'.'.join(p for p in (e.node, e.field) if p) or 'spec'}: {e.message}\n"
+            )
+        return 1
+    except (DatasetError, ValueError) as exc:
+        raise SystemExit(f"layerlab: {exc}") from exc
+
+    steps = args.steps or config.training.max_steps
+    csv_path = Path(args.csv or f"{Path(args.config).stem}-metrics.csv")
+    fields = list(MetricsRow.model_fields)
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        with tqdm(total=steps, unit="step", disable=args.quiet) as bar:
+            while trainer.step_count < steps and not trainer.done:
+                n = min(CHUNK, steps - trainer.step_count)
+                result = trainer.step(
+                    n, evaluate=trainer.step_count + n >= steps or bar.n % 500 < CHUNK
+                )
+                writer.writerow(result.metrics.model_dump())
+                bar.update(n)
+                m = result.metrics
+                if m.test_acc is not None:
+                    bar.set_postfix(loss=f"{m.train_loss:.4f}", test_acc=f"{m.test_acc:.3f}")
+                elif m.train_loss is not None:
+                    bar.set_postfix(loss=f"{m.train_loss:.4f}")
+    final = trainer.step(0)
+    if final.diverged:
+        sys.stderr.write(f"failed: {final.diverged.message}\n")
+        return 1
+    sys.stdout.write(f"{final}\nmetrics: {csv_path}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the `layerlab` command."""
+    parser = argparse.ArgumentParser(
+        prog="layerlab", description="LayerLab, a neural-network playground."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser(
+        "validate", help="check a network spec: shapes, sizes, receptive fields"
+    )
+    validate.add_argument("spec", help="spec JSON file, or - for stdin")
+    validate.add_argument("--input-shape", help="sample shape, e.g. 2 or 1,28,28")
+    validate.add_argument("--dataset", help="take the input shape from this dataset")
+    validate.add_argument("--data-dir", type=Path, default=None)
+    validate.add_argument("--json", action="store_true", help="print the contract's JSON report")
+    validate.set_defaults(func=cmd_validate)
+
+    run = sub.add_parser("run", help="train a run config locally, without a server")
+    run.add_argument("config", help="run JSON: name, network, dataset, training, device")
+    run.add_argument(
+        "--steps", type=int, default=None, help="stop after this many (default max_steps)"
+    )
+    run.add_argument("--csv", help="metrics CSV path (default CONFIG-metrics.csv)")
+    run.add_argument("--device", default=None, help="override the config's device")
+    run.add_argument("--data-dir", type=Path, default=None)
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `layerlab` console script."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
