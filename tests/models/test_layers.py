@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 
 from models.layers import CATEGORIES, LAYERS, Example, Layer, layer_catalog
+from models.layers.docs import render
 
 CASES = [
     pytest.param(layer, example, id=f"{name}-{i}")
@@ -108,9 +110,5 @@ def test_step_gradient_rules() -> None:
 
 
 def test_layer_reference_is_current() -> None:
-    from pathlib import Path
-
-    from models.layers.docs import render
-
     path = Path(__file__).resolve().parents[2] / "docs" / "layers.md"
     assert path.read_text(encoding="utf-8") == render(), "run: python -m models.layers.docs"
