@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import uvicorn
 from pydantic import ValidationError
 from tqdm import tqdm
 
@@ -17,7 +18,9 @@ from models.analysis import ValidationReport, validate_network
 from models.datasets import DatasetError, describe_dataset
 from models.errors import InvalidSpecError
 from models.train import MetricsRow, Trainer
+from server.app import create_app
 from server.schemas import RunConfig
+from server.settings import Settings
 
 CHUNK = 50
 
@@ -123,6 +126,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """`layerlab serve`: the web app and API with uvicorn; flags override LAYERLAB_* settings."""
+    overrides = {
+        k: v
+        for k, v in {
+            "host": args.host,
+            "port": args.port,
+            "data_dir": args.data_dir,
+            "device": args.device,
+        }.items()
+        if v is not None
+    }
+    settings = Settings(**overrides)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `layerlab` command."""
     parser = argparse.ArgumentParser(
@@ -150,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", type=Path, default=None)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="serve the web app and the API")
+    serve.add_argument("--host", default=None, help="default 127.0.0.1 (LAYERLAB_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="default 8000 (LAYERLAB_PORT)")
+    serve.add_argument(
+        "--data-dir", type=Path, default=None, help="default ./data (LAYERLAB_DATA_DIR)"
+    )
+    serve.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N (LAYERLAB_DEVICE)")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

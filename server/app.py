@@ -1,0 +1,66 @@
+"""The FastAPI application, built by a factory; long-lived objects live in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from server import __version__
+from server.hub import Hub
+from server.manager import RunManager
+from server.routers import meta, networks, runs, stream
+from server.settings import Settings
+from server.store import Store
+from server.validation import pydantic_errors
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A LayerLab server: REST API, stream, and the built frontend when present."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        store = Store(settings.data_dir / "layerlab.db", settings.limits.max_metrics_rows)
+        hub = Hub()
+        manager = RunManager(settings, store, hub)
+        app.state.settings, app.state.store, app.state.hub, app.state.manager = (
+            settings,
+            store,
+            hub,
+            manager,
+        )
+        manager.start()
+        try:
+            yield
+        finally:
+            manager.close()
+            store.close()
+
+    app = FastAPI(
+        title="LayerLab",
+        version=__version__,
+        description="Build networks, train them on a PyTorch backend, watch them learn.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [e.model_dump() for e in pydantic_errors(exc)]  # type: ignore[arg-type]
+        return JSONResponse(
+            status_code=422, content={"detail": "invalid request", "errors": errors}
+        )
+
+    for router in (meta.router, networks.router, runs.router, stream.router):
+        app.include_router(router)
+    if FRONTEND.is_dir():
+        app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
+    return app

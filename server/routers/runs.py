@@ -1,0 +1,192 @@
+"""Runs: create, list, read, delete, control, change training, read metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from models.errors import SpecError
+from models.train import MetricsRow
+from server.deps import ManagerDep, SettingsDep, StoreDep
+from server.manager import RunStateError
+from server.schemas import RunConfig
+from server.store import RunRecord
+from server.validation import check_run, pydantic_errors
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such run."}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The control does not apply to the run's status."}
+}
+
+
+class ErrorList(BaseModel):
+    """Why a request was refused: the contract's error list."""
+
+    detail: str
+    errors: list[SpecError]
+
+
+class StepRequest(BaseModel):
+    """How many steps to take."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(1, ge=1, le=100_000, description="Steps to take, then pause.")
+
+
+class TrainingPatch(BaseModel):
+    """Training settings that may change while a run trains."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lr: float | None = Field(None, gt=0.0, le=10.0)
+    momentum: float | None = Field(None, ge=0.0, lt=1.0)
+    nesterov: bool | None = None
+    weight_decay: float | None = Field(None, ge=0.0, le=1.0)
+    batch_size: int | None = Field(None, ge=1, le=4096)
+    max_steps: int | None = Field(None, ge=1, le=10_000_000)
+
+
+def refuse(status: int, detail: str, errors: list[SpecError]) -> JSONResponse:
+    """An error response carrying the contract's `errors` list."""
+    return JSONResponse(
+        status_code=status,
+        content=ErrorList(detail=detail, errors=errors).model_dump(mode="json"),
+    )
+
+
+def _record(store: StoreDep, run_id: str) -> RunRecord:
+    """The run or a 404."""
+    record = store.get_run(run_id)
+    if record is None:
+        raise HTTPException(404, f"no run with id '{run_id}'")
+    return record
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RunRecord,
+    responses={422: {"model": ErrorList, "description": "The run is invalid."}},
+)
+def create_run(
+    store: StoreDep,
+    settings: SettingsDep,
+    body: Annotated[dict[str, Any], Body(description="name, network, dataset, training, device")],
+) -> Any:
+    """Create a run (not started)."""
+    try:
+        config = RunConfig.model_validate(body)
+    except ValidationError as exc:
+        return refuse(422, "the run is invalid", pydantic_errors(exc))
+    errors = check_run(config, settings)
+    if errors:
+        return refuse(422, "the run is invalid", errors)
+    return store.create_run(config)
+
+
+@router.get("", response_model=list[RunRecord])
+def list_runs(store: StoreDep) -> list[RunRecord]:
+    """Every run, newest first."""
+    return store.list_runs()
+
+
+@router.get("/{run_id}", response_model=RunRecord, responses=NOT_FOUND)
+def read_run(run_id: str, store: StoreDep) -> RunRecord:
+    """One run."""
+    return _record(store, run_id)
+
+
+@router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
+def delete_run(run_id: str, store: StoreDep, manager: ManagerDep) -> Response:
+    """Delete a run, its history and its checkpoint."""
+    _record(store, run_id)
+    manager.delete(run_id)
+    return Response(status_code=204)
+
+
+def _control(manager: ManagerDep, run_id: str, action: str, **kw: Any) -> RunRecord:
+    """Apply a control, mapping its failures to 404 and 409."""
+    try:
+        result: RunRecord = getattr(manager, action)(run_id, **kw)
+    except KeyError as exc:
+        raise HTTPException(404, f"no run with id '{run_id}'") from exc
+    except RunStateError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return result
+
+
+@router.post("/{run_id}/start", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
+def start(run_id: str, manager: ManagerDep) -> RunRecord:
+    """Queue the run for training."""
+    return _control(manager, run_id, "start_run")
+
+
+@router.post("/{run_id}/pause", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
+def pause(run_id: str, manager: ManagerDep) -> RunRecord:
+    """Pause the run (it checkpoints)."""
+    return _control(manager, run_id, "pause")
+
+
+@router.post("/{run_id}/resume", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
+def resume(run_id: str, manager: ManagerDep) -> RunRecord:
+    """Resume a paused run."""
+    return _control(manager, run_id, "resume")
+
+
+@router.post("/{run_id}/step", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
+def step(run_id: str, manager: ManagerDep, body: StepRequest | None = None) -> RunRecord:
+    """Take n steps, then stay paused."""
+    return _control(manager, run_id, "step", n=(body or StepRequest()).n)
+
+
+@router.post("/{run_id}/stop", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
+def stop(run_id: str, manager: ManagerDep) -> RunRecord:
+    """Stop the run for good (it checkpoints)."""
+    return _control(manager, run_id, "stop")
+
+
+@router.patch(
+    "/{run_id}/training",
+    response_model=RunRecord,
+    responses={**NOT_FOUND, **CONFLICT, 422: {"model": ErrorList}},
+)
+def patch_training(
+    run_id: str, patch: TrainingPatch, manager: ManagerDep, settings: SettingsDep
+) -> Any:
+    """Change lr, momentum, Nesterov, weight decay, batch size or max steps, live."""
+    changes = patch.model_dump(exclude_none=True)
+    limits = settings.limits
+    if changes.get("batch_size", 0) > limits.max_batch_size:
+        return refuse(
+            422,
+            "invalid change",
+            [SpecError(field="batch_size", message=f"at most {limits.max_batch_size}")],
+        )
+    if changes.get("max_steps", 0) > limits.max_steps:
+        return refuse(
+            422,
+            "invalid change",
+            [SpecError(field="max_steps", message=f"at most {limits.max_steps}")],
+        )
+    try:
+        return _control(manager, run_id, "update_training", changes=changes)
+    except ValidationError as exc:
+        return refuse(422, "invalid change", pydantic_errors(exc))
+
+
+@router.get("/{run_id}/metrics", response_model=list[MetricsRow], responses=NOT_FOUND)
+def metrics(
+    run_id: str,
+    store: StoreDep,
+    since: Annotated[int | None, Query(ge=-1, description="Only rows with a larger step.")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> list[MetricsRow]:
+    """The run's metric history, ascending by step."""
+    _record(store, run_id)
+    return store.metrics(run_id, since=since, limit=limit)

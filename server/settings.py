@@ -1,0 +1,42 @@
+"""Server settings: flags, LAYERLAB_* environment variables, and embedded defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Limits(BaseSettings):
+    """Bounds that keep one user from exhausting the server."""
+
+    model_config = SettingsConfigDict(env_prefix="LAYERLAB_LIMIT_")
+
+    max_params: int = Field(5_000_000, ge=1, description="Parameters per network.")
+    max_runs: int = Field(
+        32, ge=1, description="Runs that may be queued, running or paused at once."
+    )
+    max_steps: int = Field(1_000_000, ge=1, description="max_steps of one run.")
+    max_batch_size: int = Field(1024, ge=1, description="Batch size of one run.")
+    max_samples: int = Field(60_000, ge=1, description="Training samples of one run.")
+    max_metrics_rows: int = Field(4000, ge=100, description="Stored rows per run before thinning.")
+
+
+class Settings(BaseSettings):
+    """Everything the server reads at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="LAYERLAB_")
+
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port.")
+    data_dir: Path = Field(Path("data"), description="SQLite database, checkpoints, datasets.")
+    device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
+    slice_s: float = Field(0.05, gt=0, le=5, description="Worker time slice per run, seconds.")
+    metrics_hz: float = Field(20.0, gt=0, le=200, description="Metric rows per second per run.")
+    eval_hz: float = Field(4.0, gt=0, le=100, description="Test evaluations per second per run.")
+    checkpoint_s: float = Field(30.0, gt=0, description="Seconds between periodic checkpoints.")
+    torch_threads: int = Field(
+        0, ge=0, description="Worker's torch threads; 0 picks one per run's share."
+    )
+    limits: Limits = Field(default_factory=Limits)

@@ -1,0 +1,411 @@
+"""Runs and their metric history, persisted in SQLite in the data directory."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import EllipsisType, TracebackType
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, Field
+
+from models.train import MetricsRow
+from server.schemas import RunConfig
+
+RunStatus = Literal["created", "queued", "running", "paused", "completed", "stopped", "failed"]
+
+SCHEMA_VERSION = 1
+
+# The metric columns, in MetricsRow's order; `step` is part of the key.
+METRIC_FIELDS: tuple[str, ...] = tuple(name for name in MetricsRow.model_fields if name != "step")
+
+_SCHEMA = (
+    """
+    CREATE TABLE IF NOT EXISTS runs (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        error       TEXT,
+        config      TEXT NOT NULL,
+        step        INTEGER NOT NULL DEFAULT 0,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        started_at  TEXT,
+        finished_at TEXT,
+        checkpoint  TEXT
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at)",
+    "CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status)",
+    # WITHOUT ROWID clusters a run's rows by step, so range reads and thinning
+    # walk one contiguous stretch of the b-tree.
+    f"""
+    CREATE TABLE IF NOT EXISTS metrics (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step   INTEGER NOT NULL,
+        {", ".join(f"{name} REAL" for name in METRIC_FIELDS)},
+        PRIMARY KEY (run_id, step)
+    ) WITHOUT ROWID
+    """,
+)
+
+# Thins the older half of one run's history (steps <= :mid) to one row per
+# bucket of :width steps, preferring a row that carries a test evaluation, else
+# the earliest. On a dense history (width 2) that is every other row; bucketing
+# by step rather than by rank keeps the older half evenly spread over its steps,
+# where halving by rank again at every pass would thin the oldest rows
+# exponentially and leave one huge gap after the first few steps. The first row
+# has a bucket of its own, so it always survives.
+_THIN = """
+    DELETE FROM metrics WHERE run_id = :run AND step IN (
+        SELECT step FROM (
+            SELECT step, ROW_NUMBER() OVER (
+                PARTITION BY CASE WHEN step = :first THEN -1 ELSE (step - :first) / :width END
+                ORDER BY test_loss IS NULL, step
+            ) AS pick
+            FROM metrics WHERE run_id = :run AND step <= :mid
+        )
+        WHERE pick > 1
+    )
+"""
+
+_RUN_COLUMNS = (
+    "id, name, status, error, config, step, created_at, updated_at, started_at, finished_at, "
+    "checkpoint"
+)
+
+
+class RunRecord(BaseModel):
+    """A stored run, as GET /api/runs/{id} returns it."""
+
+    id: str = Field(description="Short random hex id of the run.")
+    name: str = Field(description="The run's name (the config's name).")
+    status: RunStatus = Field(
+        description="created, queued, running, paused, completed, stopped or failed."
+    )
+    error: str | None = Field(
+        description="Why the run failed or was interrupted, in plain words; null otherwise."
+    )
+    config: RunConfig = Field(
+        description="Network, dataset, training settings (kept current) and device."
+    )
+    step: int = Field(description="The last optimizer step known.")
+    created_at: datetime = Field(description="When the run was created (UTC).")
+    updated_at: datetime = Field(description="When the run record last changed (UTC).")
+    started_at: datetime | None = Field(description="When training first started (UTC), or null.")
+    finished_at: datetime | None = Field(
+        description="When the run completed, stopped or failed (UTC), or null."
+    )
+    checkpoint: str | None = Field(
+        description="File name of the latest checkpoint, relative to the data directory, or null."
+    )
+
+
+def _now() -> datetime:
+    """The current time, UTC."""
+    return datetime.now(UTC)
+
+
+def _dump_time(value: datetime) -> str:
+    """A timezone-aware datetime as fixed-width ISO 8601 text in UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetimes must be timezone-aware")
+    # Fixed width (always microseconds, always +00:00) so text order is time order.
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _load_time(value: str | None) -> datetime | None:
+    """ISO 8601 text back to an aware datetime (None stays None)."""
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _dump_float(value: float | None) -> float | str | None:
+    """A metric value as SQLite can hold it: NaN and infinities as text."""
+    # SQLite turns a NaN REAL into NULL, which would read back as "not measured";
+    # text 'nan'/'inf'/'-inf' is kept as text by REAL affinity and float() parses it.
+    if value is None or math.isfinite(value):
+        return value
+    return repr(float(value))
+
+
+def _load_float(value: float | str | None) -> float | None:
+    """A stored metric value back to a float (None stays None)."""
+    return float(value) if isinstance(value, str) else value
+
+
+class Store:
+    """Runs and metric history in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path, max_metrics_rows: int = 4000) -> None:
+        """Open (or create) the database at `path`, creating parent directories."""
+        if max_metrics_rows < 10:
+            raise ValueError("max_metrics_rows must be at least 10")
+        self.path = Path(path)
+        self.max_metrics_rows = max_metrics_rows
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection guarded by a lock rather than one per thread: SQLite
+        # serialises writers anyway, every call here is short (ms), and a single
+        # connection can be closed deterministically by close(), whereas
+        # connections opened lazily by event-loop / worker threads would outlive
+        # it. isolation_level=None so transactions are exactly the BEGIN/COMMIT
+        # written below, never implicit ones held open by the sqlite3 module.
+        self._lock = threading.Lock()
+        self._closed = False
+        self._conn = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        try:
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable across application crashes in WAL mode; only an
+            # OS crash can lose the last commits, fine for a metric history.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _migrate(self) -> None:
+        """Create the tables on a new file; refuse a file from a newer version."""
+        with self._transaction():
+            # Read inside the write transaction so two processes opening a new
+            # file at once do not both create (BEGIN IMMEDIATE serialises them).
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has schema version {version}, newer than this "
+                    f"LayerLab understands ({SCHEMA_VERSION}); upgrade LayerLab"
+                )
+            if version < SCHEMA_VERSION:
+                for statement in _SCHEMA:
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the caller holds the lock (or is __init__)."""
+        # IMMEDIATE takes the write lock up front, so a transaction never fails
+        # half-way on a lock upgrade when another process writes too.
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held exclusively by this thread."""
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("the store is closed")
+            yield self._conn
+
+    @staticmethod
+    def _record(row: sqlite3.Row) -> RunRecord:
+        """A runs-table row as a RunRecord."""
+        return RunRecord(
+            id=row["id"],
+            name=row["name"],
+            status=row["status"],
+            error=row["error"],
+            config=RunConfig.model_validate_json(row["config"]),
+            step=row["step"],
+            created_at=_load_time(row["created_at"]),
+            updated_at=_load_time(row["updated_at"]),
+            started_at=_load_time(row["started_at"]),
+            finished_at=_load_time(row["finished_at"]),
+            checkpoint=row["checkpoint"],
+        )
+
+    def _get(self, conn: sqlite3.Connection, run_id: str) -> RunRecord | None:
+        """One run by id, with the lock held."""
+        row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return None if row is None else self._record(row)
+
+    def create_run(self, config: RunConfig) -> RunRecord:
+        """Store a new run with status "created" and return it."""
+        stamp = _dump_time(_now())
+        with self._locked() as conn:
+            # 48 random bits: a clash is astronomically rare, but retrying is cheap.
+            for _ in range(5):
+                run_id = uuid.uuid4().hex[:12]
+                try:
+                    with self._transaction():
+                        conn.execute(
+                            "INSERT INTO runs (id, name, status, config, step, created_at, "
+                            "updated_at) VALUES (?, ?, 'created', ?, 0, ?, ?)",
+                            (run_id, config.name, config.model_dump_json(), stamp, stamp),
+                        )
+                except sqlite3.IntegrityError:
+                    continue
+                record = self._get(conn, run_id)
+                assert record is not None
+                return record
+        raise RuntimeError("could not find a free run id")
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        """One run by id, or None."""
+        with self._locked() as conn:
+            return self._get(conn, run_id)
+
+    def list_runs(self) -> list[RunRecord]:
+        """All runs, newest first."""
+        with self._locked() as conn:
+            rows = conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC"
+            ).fetchall()
+        return [self._record(row) for row in rows]
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus | None = None,
+        error: str | EllipsisType | None = ...,
+        step: int | None = None,
+        config: RunConfig | None = None,
+        checkpoint: str | EllipsisType | None = ...,
+        started_at: datetime | EllipsisType | None = ...,
+        finished_at: datetime | EllipsisType | None = ...,
+    ) -> RunRecord | None:
+        """Change the given fields (None leaves status/step/config; ... leaves the rest)."""
+        changes: dict[str, Any] = {"updated_at": _dump_time(_now())}
+        if status is not None:
+            if status not in get_args(RunStatus):
+                raise ValueError(f"unknown run status {status!r}")
+            changes["status"] = status
+        if not isinstance(error, EllipsisType):
+            changes["error"] = error
+        if step is not None:
+            changes["step"] = step
+        if config is not None:
+            changes["config"] = config.model_dump_json()
+            changes["name"] = config.name
+        if not isinstance(checkpoint, EllipsisType):
+            changes["checkpoint"] = checkpoint
+        if not isinstance(started_at, EllipsisType):
+            changes["started_at"] = None if started_at is None else _dump_time(started_at)
+        if not isinstance(finished_at, EllipsisType):
+            changes["finished_at"] = None if finished_at is None else _dump_time(finished_at)
+        # Column names come from the fixed set above, never from the caller.
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        with self._locked() as conn:
+            with self._transaction():
+                cursor = conn.execute(
+                    f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run_id)
+                )
+            # Read back under the same lock, so the record is the one just written.
+            return None if cursor.rowcount == 0 else self._get(conn, run_id)
+
+    def delete_run(self, run_id: str) -> bool:
+        """Delete a run and its metrics; False if there was no such run."""
+        with self._locked() as conn, self._transaction():
+            # Metrics go by ON DELETE CASCADE in the same transaction.
+            cursor = conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            return cursor.rowcount > 0
+
+    def append_metrics(self, run_id: str, rows: Sequence[MetricsRow]) -> None:
+        """Store metric rows (replacing any with the same step); KeyError if no such run."""
+        if not rows:
+            return
+        values = [
+            (run_id, row.step, *(_dump_float(getattr(row, name)) for name in METRIC_FIELDS))
+            for row in rows
+        ]
+        columns = ", ".join(("run_id", "step", *METRIC_FIELDS))
+        marks = ", ".join("?" * (2 + len(METRIC_FIELDS)))
+        with self._locked() as conn:
+            try:
+                with self._transaction():
+                    conn.executemany(
+                        f"INSERT OR REPLACE INTO metrics ({columns}) VALUES ({marks})", values
+                    )
+                    self._thin(conn, run_id)
+            except sqlite3.IntegrityError as exc:
+                # The only constraint a well-formed row can break is the run's
+                # foreign key: the run does not exist (or was just deleted).
+                raise KeyError(run_id) from exc
+
+    def _thin(self, conn: sqlite3.Connection, run_id: str) -> None:
+        """Thin the older half of a run's history until it fits the cap."""
+        # Amortised: each pass removes about a quarter of the rows, so the next
+        # pass comes only after ~cap/4 more appends; between passes this costs
+        # one COUNT over the run's (clustered) key range.
+        count: int = conn.execute(
+            "SELECT COUNT(*) FROM metrics WHERE run_id = ?", (run_id,)
+        ).fetchone()[0]
+        while count > self.max_metrics_rows:
+            half = count // 2
+            first, mid = (
+                conn.execute(
+                    "SELECT step FROM metrics WHERE run_id = ? ORDER BY step LIMIT 1 OFFSET ?",
+                    (run_id, offset),
+                ).fetchone()[0]
+                for offset in (0, half - 1)
+            )
+            # Steps are distinct integers, so the span is at least half - 1 and
+            # the width at least 2: about half/2 buckets, so each pass removes
+            # about a quarter of the rows (at least one once count >= 10).
+            width = -(-2 * (mid - first) // half)
+            params = {"run": run_id, "first": first, "mid": mid, "width": width}
+            removed = conn.execute(_THIN, params).rowcount
+            if removed <= 0:  # cannot happen for count >= 10; guards the loop anyway
+                break
+            count -= removed
+
+    def metrics(
+        self, run_id: str, since: int | None = None, limit: int | None = None
+    ) -> list[MetricsRow]:
+        """A run's metric rows with step > since, ascending by step, at most limit of them."""
+        if limit is not None and limit < 0:
+            raise ValueError("limit must be >= 0")
+        columns = ", ".join(("step", *METRIC_FIELDS))
+        with self._locked() as conn:
+            rows = conn.execute(
+                f"SELECT {columns} FROM metrics WHERE run_id = ? AND step > ? "
+                "ORDER BY step LIMIT ?",
+                # -1 is SQLite's "no limit"; since=None means from the start.
+                (run_id, -(2**63) if since is None else since, -1 if limit is None else limit),
+            ).fetchall()
+        return [
+            MetricsRow(step=row["step"], **{name: _load_float(row[name]) for name in METRIC_FIELDS})
+            for row in rows
+        ]
+
+    def interrupted(self) -> list[RunRecord]:
+        """Runs left running or queued (by a server that stopped), oldest first."""
+        with self._locked() as conn:
+            rows = conn.execute(
+                f"SELECT {_RUN_COLUMNS} FROM runs WHERE status IN ('running', 'queued') "
+                "ORDER BY created_at, rowid"
+            ).fetchall()
+        return [self._record(row) for row in rows]
+
+    def close(self) -> None:
+        """Close the database; later calls raise. Closing twice is harmless."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
+
+    def __enter__(self) -> Store:
+        """The store itself, closed on exit."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Close the store."""
+        self.close()

@@ -1,0 +1,237 @@
+"""The REST API and the stream, through TestClient, with a real worker process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from models.layers import LAYERS
+from tests.models.helpers import mlp
+from tests.server.conftest import spiral_run, wait_until
+
+
+def status_of(client: TestClient, run_id: str) -> str:
+    return str(client.get(f"/api/runs/{run_id}").json()["status"])
+
+
+def wait_status(client: TestClient, run_id: str, *statuses: str) -> dict[str, Any]:
+    wait_until(
+        lambda: status_of(client, run_id) in statuses,
+        what=f"status {statuses}: {client.get(f'/api/runs/{run_id}').json()}",
+    )
+    record: dict[str, Any] = client.get(f"/api/runs/{run_id}").json()
+    return record
+
+
+def test_health(client: TestClient) -> None:
+    body = client.get("/api/health").json()
+    assert body["status"] == "ok" and body["device"] == "cpu" and body["version"]
+
+
+def test_layers_serve_the_registry_with_schemas(client: TestClient) -> None:
+    entries = client.get("/api/layers").json()
+    assert [e["type"] for e in entries] == list(LAYERS)
+    conv = next(e for e in entries if e["type"] == "conv2d")
+    assert conv["params_schema"]["properties"]["out_channels"]["minimum"] == 1
+    assert conv["category"] == "convolution" and conv["doc"]
+
+
+def test_datasets_say_what_they_are_and_what_is_missing(client: TestClient) -> None:
+    entries = {e["name"]: e for e in client.get("/api/datasets").json()}
+    assert entries["spiral"]["input_shape"] == [2] and entries["spiral"]["n_classes"] == 2
+    assert entries["digits"]["input_shape"] == [1, 8, 8]
+    assert "properties" in entries["shapes"]["params_schema"]
+    assert (
+        entries["mnist"]["available"] is False and "MNIST" in entries["mnist"]["unavailable_reason"]
+    )
+
+
+def test_presets(client: TestClient) -> None:
+    names = [p["name"] for p in client.get("/api/presets").json()]
+    assert "spiral-mlp" in names
+    assert client.get("/api/presets/digits-cnn").json()["run"]["dataset"]["name"] == "digits"
+    assert client.get("/api/presets/nope").status_code == 404
+
+
+def test_validate(client: TestClient) -> None:
+    spec = spiral_run()["network"]
+    bare = client.post("/api/networks/validate", json=spec).json()
+    assert bare["valid"] is False and bare["errors"][0]["field"] == "shape"
+    with_data = client.post(
+        "/api/networks/validate", json={"network": spec, "dataset": {"name": "spiral"}}
+    ).json()
+    assert with_data["valid"] and with_data["nodes"]["h1"]["shape"] == [16]
+    assert with_data["total_params"] == 2 * 16 + 16 + 16 * 16 + 16 + 16 * 2 + 2
+    bad = client.post(
+        "/api/networks/validate", json={"network": spec, "dataset": {"name": "nope"}}
+    ).json()
+    assert not bad["valid"] and any(e["field"] == "dataset.name" for e in bad["errors"])
+    assert client.post("/api/networks/validate", json=[1, 2]).status_code == 422
+    assert client.post("/api/networks/validate", content=b"{not json").status_code == 422
+
+
+def test_create_rejects_with_the_contract_errors(client: TestClient) -> None:
+    body = spiral_run()
+    body["network"] = mlp([8], out=3)
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors[0]["node"] == "out" and "2 classes" in errors[0]["message"]
+    response = client.post("/api/runs", json={**spiral_run(), "training": {"lr": -1}})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "training.lr"
+    too_big = {**spiral_run(), "network": mlp([1000, 1000])}
+    response = client.post("/api/runs", json=too_big)
+    assert response.status_code == 422 and "parameters" in response.json()["errors"][0]["message"]
+    assert client.post("/api/runs", json={**spiral_run(), "device": "tpu"}).status_code == 422
+    response = client.post(
+        "/api/runs", json={**spiral_run(), "dataset": {"name": "spiral", "params": {"noise": 3}}}
+    )
+    assert response.json()["errors"][0]["field"] == "dataset.params.noise"
+
+
+def test_run_lifecycle(client: TestClient) -> None:
+    created = client.post("/api/runs", json=spiral_run(max_steps=100_000))
+    assert created.status_code == 201
+    run_id = created.json()["id"]
+    assert created.json()["status"] == "created"
+    assert any(r["id"] == run_id for r in client.get("/api/runs").json())
+
+    assert client.post(f"/api/runs/{run_id}/start").status_code == 200
+    wait_status(client, run_id, "running")
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] > 50, what="steps")
+    assert client.post(f"/api/runs/{run_id}/step", json={"n": 1}).status_code == 409
+
+    client.post(f"/api/runs/{run_id}/pause")
+    paused = wait_status(client, run_id, "paused")
+    assert paused["checkpoint"]
+    step = paused["step"]
+    client.post(f"/api/runs/{run_id}/step", json={"n": 7})
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] == step + 7, what="7 steps")
+    assert status_of(client, run_id) == "paused"
+
+    patched = client.patch(f"/api/runs/{run_id}/training", json={"lr": 0.002, "batch_size": 16})
+    assert patched.status_code == 200 and patched.json()["config"]["training"]["lr"] == 0.002
+    assert client.patch(f"/api/runs/{run_id}/training", json={"lr": 0}).status_code == 422
+    assert client.patch(f"/api/runs/{run_id}/training", json={"colour": 1}).status_code == 422
+
+    client.post(f"/api/runs/{run_id}/resume")
+    wait_status(client, run_id, "running")
+    wait_until(
+        lambda: any(
+            r["lr"] == 0.002
+            for r in client.get(f"/api/runs/{run_id}/metrics", params={"since": step}).json()
+        ),
+        what="the new lr in the metrics",
+    )
+    client.post(f"/api/runs/{run_id}/stop")
+    stopped = wait_status(client, run_id, "stopped")
+    assert stopped["finished_at"]
+    assert client.post(f"/api/runs/{run_id}/start").status_code == 409
+    assert client.post(f"/api/runs/{run_id}/resume").status_code == 409
+    assert client.patch(f"/api/runs/{run_id}/training", json={"lr": 0.1}).status_code == 409
+
+    rows = client.get(f"/api/runs/{run_id}/metrics").json()
+    steps = [r["step"] for r in rows]
+    assert steps == sorted(set(steps)) and steps[-1] == stopped["step"]
+    assert all(
+        r["step"] > 20
+        for r in client.get(f"/api/runs/{run_id}/metrics", params={"since": 20}).json()
+    )
+
+    assert client.delete(f"/api/runs/{run_id}").status_code == 204
+    assert client.get(f"/api/runs/{run_id}").status_code == 404
+
+
+def test_completes_at_max_steps(client: TestClient) -> None:
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=150)).json()["id"]
+    client.post(f"/api/runs/{run_id}/start")
+    record = wait_status(client, run_id, "completed")
+    assert record["step"] == 150
+    last = client.get(f"/api/runs/{run_id}/metrics").json()[-1]
+    assert last["step"] == 150 and last["test_acc"] is not None
+
+
+def test_divergence_fails_the_run_with_a_reason(client: TestClient) -> None:
+    body = {
+        "network": mlp([8], out=1, loss="mse"),
+        "dataset": {"name": "plane"},
+        "training": {"optimizer": "sgd", "lr": 10.0, "momentum": 0.9},
+        "device": "cpu",
+    }
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    client.post(f"/api/runs/{run_id}/start")
+    record = wait_status(client, run_id, "failed")
+    assert "learning rate 10 is probably too high" in record["error"]
+    assert "NaN" in record["error"] or "infinite" in record["error"]
+
+
+def test_unknown_runs_are_404(client: TestClient) -> None:
+    for method, path in [
+        ("get", "/api/runs/nope"),
+        ("delete", "/api/runs/nope"),
+        ("post", "/api/runs/nope/start"),
+        ("post", "/api/runs/nope/pause"),
+        ("post", "/api/runs/nope/resume"),
+        ("post", "/api/runs/nope/step"),
+        ("post", "/api/runs/nope/stop"),
+        ("get", "/api/runs/nope/metrics"),
+    ]:
+        assert getattr(client, method)(path).status_code == 404, path
+    assert client.patch("/api/runs/nope/training", json={"lr": 0.1}).status_code == 404
+
+
+def test_stream_metrics_status_and_controls(client: TestClient) -> None:
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=100_000)).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        first = ws.receive_json()
+        assert first == {
+            "type": "status",
+            "run_id": run_id,
+            "status": "created",
+            "error": None,
+            "step": 0,
+        }
+        ws.send_json({"type": "subscribe", "topics": ["metrics"], "max_hz": 20})
+        ws.send_json({"type": "control", "action": "start"})
+        rows: list[dict[str, Any]] = []
+        statuses = []
+        while len(rows) < 5:
+            frame = ws.receive_json()
+            if frame["type"] == "metrics":
+                rows += frame["rows"]
+            else:
+                statuses.append(frame["status"])
+        assert "running" in statuses
+        assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
+        ws.send_json({"type": "control", "action": "pause"})
+        while ws.receive_json().get("status") != "paused":
+            pass
+        ws.send_json({"type": "bogus"})
+        while (frame := ws.receive_json())["type"] != "error":
+            pass
+        assert "unknown message type" in frame["message"]
+        ws.send_json({"type": "control", "action": "step", "n": 3})
+        ws.send_text("not json")
+        while (frame := ws.receive_json())["type"] != "error":
+            pass
+    client.post(f"/api/runs/{run_id}/stop")
+
+
+def test_stream_of_unknown_run_is_refused(client: TestClient) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as info,
+        client.websocket_connect("/api/runs/nope/stream") as ws,
+    ):
+        ws.receive_text()
+    assert info.value.code == 4404
+
+
+def test_openapi_names_and_describes_schemas(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    for name in ("RunRecord", "ValidationReport", "MetricsRow", "TrainingPatch", "StepRequest"):
+        assert name in components and components[name].get("description"), name
+    assert client.get("/docs").status_code == 200
