@@ -81,10 +81,9 @@ class Network(nn.Module):
         self, x: torch.Tensor, keep: Collection[str]
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Run the plan; return the output and the outputs of the nodes in `keep`."""
-        modules = list(self.layers.values())
-        values: list[Any] = [None] * len(modules)
+        values: list[Any] = [None] * len(self._sources)
         kept: dict[str, torch.Tensor] = {}
-        for pos, module in enumerate(modules):
+        for pos, module in enumerate(self.layers.values()):
             sources = self._sources[pos]
             if not sources:
                 values[pos] = module(x)

@@ -42,6 +42,7 @@ class MetricsRow(BaseModel):
     lr: float = Field(description="Learning rate in force.")
     steps_per_s: float = Field(description="Training speed over the latest steps.")
     wall_s: float = Field(description="Seconds spent training so far.")
+    time: float | None = Field(None, description="Unix time when the row's last step ended.")
 
 
 class Divergence(BaseModel):
@@ -258,6 +259,7 @@ class Trainer:
             lr=self.config.lr,
             steps_per_s=n / elapsed if elapsed > 0 else 0.0,
             wall_s=self.wall_s,
+            time=time.time(),
         )
 
     @torch.no_grad()
