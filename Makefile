@@ -28,13 +28,18 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# Speed and memory tests run alone after the rest, so parallel tests do not skew them.
 pytest: install
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 2 -m "not serial"
+	$(VENV)/bin/pytest -q -m serial || test $$? -eq 5
 
 test: lint typecheck pytest
 
 bench: install
-	$(PY) bench/core_step.py
+	$(PY) bench/core_step.py --threads 1
+	$(PY) bench/server_throughput.py
+	$(PY) bench/stream_latency.py
+	$(PY) bench/concurrency.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
