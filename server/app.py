@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -15,11 +17,35 @@ from server import __version__
 from server.hub import Hub
 from server.manager import RunManager
 from server.routers import meta, networks, runs, stream
+from server.routers.runs import ErrorList
 from server.settings import Settings
 from server.store import Store
 from server.validation import pydantic_errors
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI schema, with every 422 answer described as the contract's error list."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        refused = {"$ref": "#/components/schemas/ErrorList"}
+        for path in schema["paths"].values():
+            for operation in path.values():
+                answer = operation.get("responses", {}).get("422")
+                if answer is not None:
+                    answer["description"] = "The request is invalid: the errors say where and why."
+                    answer["content"] = {"application/json": {"schema": refused}}
+        components = schema["components"]["schemas"]
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        components.setdefault(
+            "ErrorList", ErrorList.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (meta.router, networks.router, runs.router, stream.router):
         app.include_router(router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if FRONTEND.is_dir():
         app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
     return app

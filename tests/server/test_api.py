@@ -232,6 +232,14 @@ def test_stream_of_unknown_run_is_refused(client: TestClient) -> None:
 def test_openapi_names_and_describes_schemas(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     components = schema["components"]["schemas"]
-    for name in ("RunRecord", "ValidationReport", "MetricsRow", "TrainingPatch", "StepRequest"):
-        assert name in components and components[name].get("description"), name
+    for name in (
+        "RunRecord",
+        "ValidationReport",
+        "MetricsRow",
+        "TrainingPatch",
+        "StepRequest",
+        "ErrorList",
+    ):
+        assert name in components, name
+    assert all(spec.get("description") for spec in components.values())
     assert client.get("/docs").status_code == 200
