@@ -256,7 +256,8 @@ class RunManager:
         """Have the worker load a run (from its checkpoint if it has one)."""
         if record.status not in ACTIVE and self.active_count() >= self.settings.limits.max_runs:
             raise RunStateError(
-                f"{self.settings.limits.max_runs} runs are already active; stop or delete one first"
+                f"the server's limit of {self.settings.limits.max_runs} active runs is reached; "
+                "stop or delete a run first"
             )
         with self.lock:
             self.held.add(record.id)

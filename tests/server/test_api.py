@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,8 +10,9 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from models.layers import LAYERS
+from server.app import create_app
 from tests.models.helpers import mlp
-from tests.server.conftest import spiral_run, wait_until
+from tests.server.conftest import make_settings, spiral_run, wait_until
 
 
 def status_of(client: TestClient, run_id: str) -> str:
@@ -243,3 +245,17 @@ def test_openapi_names_and_describes_schemas(client: TestClient) -> None:
         assert name in components, name
     assert all(spec.get("description") for spec in components.values())
     assert client.get("/docs").status_code == 200
+
+
+def test_concurrent_run_limit_is_a_clear_409(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path, max_runs=1))
+    with TestClient(app, raise_server_exceptions=False) as small:
+        first = small.post("/api/runs", json=spiral_run(max_steps=100_000)).json()["id"]
+        second = small.post("/api/runs", json=spiral_run()).json()["id"]
+        assert small.post(f"/api/runs/{first}/start").status_code == 200
+        refused = small.post(f"/api/runs/{second}/start")
+        assert refused.status_code == 409 and "limit of 1 active runs" in refused.json()["detail"]
+        small.post(f"/api/runs/{first}/stop")
+        wait_status(small, first, "stopped")
+        assert small.post(f"/api/runs/{second}/start").status_code == 200
+        small.post(f"/api/runs/{second}/stop")
