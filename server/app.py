@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from server import __version__
 from server.hub import Hub
 from server.manager import RunManager
-from server.routers import meta, networks, runs, stream
+from server.routers import meta, networks, probes, runs, stream
 from server.routers.runs import ErrorList
 from server.settings import Settings
 from server.store import Store
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=422, content={"detail": "invalid request", "errors": errors}
         )
 
-    for router in (meta.router, networks.router, runs.router, stream.router):
+    for router in (meta.router, networks.router, runs.router, probes.router, stream.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if FRONTEND.is_dir():

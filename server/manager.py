@@ -12,6 +12,7 @@ import logging
 import multiprocessing as mp
 import queue
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
@@ -35,6 +36,16 @@ TERMINAL = ("completed", "stopped", "failed")
 
 class RunStateError(Exception):
     """A control that does not apply to the run's current status (HTTP 409)."""
+
+
+class ProbeFailedError(Exception):
+    """A probe that does not apply to the run (HTTP 422)."""
+
+
+def _settle(waiter: asyncio.Future[Event], event: Event) -> None:
+    """Resolve a waiting probe request, unless it gave up already."""
+    if not waiter.done():
+        waiter.set_result(event)
 
 
 class WorkerHandle:
@@ -107,6 +118,7 @@ class RunManager:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
         self.device = "unknown"
+        self.probes: dict[str, asyncio.Future[Event]] = {}  # on-demand probes awaiting the worker
 
     # --- lifecycle ------------------------------------------------------
 
@@ -194,6 +206,10 @@ class RunManager:
                     update={"training": TrainingConfig.model_validate(event["training"])}
                 )
                 self.store.update_run(run_id, config=config)
+        elif kind == "probe_result":
+            waiter = self.probes.pop(event["request_id"], None)
+            if waiter is not None and self.loop is not None:
+                self.loop.call_soon_threadsafe(_settle, waiter, event)
         elif kind == "update_failed":
             log.warning("run %s: training change refused by the worker: %s", run_id, event["error"])
 
@@ -340,6 +356,42 @@ class RunManager:
             self._send({"op": "update", "run_id": run_id, "changes": changes})
         assert updated is not None
         return updated
+
+    async def probe(
+        self,
+        run_id: str,
+        topic: str,
+        node: str | None,
+        options: dict[str, Any],
+        timeout: float = 30.0,
+    ) -> dict[str, Any]:
+        """One probe computed now by the worker (KeyError, RunStateError or ProbeFailed)."""
+        record = self._require(run_id)
+        if record.id not in self.held:
+            raise RunStateError(
+                f"the run is {record.status}: probes work on a queued, running or paused run"
+            )
+        request_id = uuid.uuid4().hex
+        waiter: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        self.probes[request_id] = waiter
+        self._send(
+            {
+                "op": "probe",
+                "request_id": request_id,
+                "run_id": run_id,
+                "topic": topic,
+                "node": node,
+                "options": options,
+            }
+        )
+        try:
+            event = await asyncio.wait_for(waiter, timeout)
+        finally:
+            self.probes.pop(request_id, None)
+        if "error" in event:
+            raise ProbeFailedError(event["error"])
+        result: dict[str, Any] = event["result"]
+        return result
 
     def delete(self, run_id: str) -> None:
         """Forget a run: worker memory, checkpoint file, history."""

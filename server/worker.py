@@ -25,6 +25,7 @@ from models.checkpoint import load_checkpoint, save_checkpoint
 from models.datasets import DatasetError
 from models.device import resolve_device
 from models.errors import InvalidSpecError
+from models.probes.dispatch import ProbeError, run_probe
 from models.train import StepResult, Trainer
 
 log = logging.getLogger("layerlab.worker")
@@ -123,6 +124,9 @@ class Worker:
         if op == "start":
             self.start(cmd)
             return
+        if op == "probe":
+            self.probe(cmd)
+            return
         run = self.runs.get(run_id)
         if run is None:
             self.emit({"ev": "unknown_run", "run_id": run_id, "op": op})
@@ -150,6 +154,27 @@ class Worker:
                 self.emit({"ev": "updated", "run_id": run_id, "training": config.model_dump()})
         elif op == "drop":
             self.drop(run_id)
+
+    def probe(self, cmd: Command) -> None:
+        """Compute one probe on a held run and send it back (or why not)."""
+        answer: Event = {
+            "ev": "probe_result",
+            "request_id": cmd["request_id"],
+            "run_id": cmd["run_id"],
+        }
+        run = self.runs.get(cmd["run_id"])
+        if run is None:
+            answer["error"] = (
+                "the run is not loaded: probes work on a queued, running or paused run"
+            )
+        else:
+            try:
+                result = run_probe(run.trainer, cmd["topic"], cmd.get("node"), cmd.get("options"))
+            except ProbeError as exc:
+                answer["error"] = str(exc)
+            else:
+                answer["result"] = {"step": run.trainer.step_count, **result.as_json()}
+        self.emit(answer)
 
     def start(self, cmd: Command) -> None:
         """Load a run's trainer (from its checkpoint when resuming) and set it going."""

@@ -259,3 +259,49 @@ def test_concurrent_run_limit_is_a_clear_409(tmp_path: Path) -> None:
         wait_status(small, first, "stopped")
         assert small.post(f"/api/runs/{second}/start").status_code == 200
         small.post(f"/api/runs/{second}/stop")
+
+
+def test_probes_on_demand(client: TestClient) -> None:
+    body = {
+        "network": {
+            "version": 1,
+            "nodes": [
+                {"id": "in", "type": "input"},
+                {
+                    "id": "c1",
+                    "type": "conv2d",
+                    "params": {"out_channels": 4, "kernel_size": 3, "padding": 1},
+                },
+                {"id": "a1", "type": "relu"},
+                {"id": "f", "type": "flatten"},
+                {"id": "fc", "type": "linear", "params": {"out_features": 10}},
+                {"id": "out", "type": "output"},
+            ],
+            "edges": [
+                {"source": "in", "target": "c1"},
+                {"source": "c1", "target": "a1"},
+                {"source": "a1", "target": "f"},
+                {"source": "f", "target": "fc"},
+                {"source": "fc", "target": "out"},
+            ],
+        },
+        "dataset": {"name": "digits"},
+        "training": {"max_steps": 100_000},
+        "device": "cpu",
+    }
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    assert client.get(f"/api/runs/{run_id}/probes/erf", params={"node": "c1"}).status_code == 409
+    client.post(f"/api/runs/{run_id}/step", json={"n": 5})
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] == 5, what="5 steps")
+    erf = client.get(f"/api/runs/{run_id}/probes/erf", params={"node": "c1"}).json()
+    assert erf["rf_size"] == [3.0, 3.0] and erf["arrays"]["erf"]["shape"] == [8, 8]
+    maps = client.get(f"/api/runs/{run_id}/probes/feature_maps:c1", params={"sample": 3}).json()
+    assert maps["arrays"]["maps"]["shape"] == [4, 8, 8] and maps["step"] == 5
+    confusion = client.get(f"/api/runs/{run_id}/probes/confusion").json()
+    assert confusion["arrays"]["matrix"]["shape"] == [10, 10]
+    refused = client.get(f"/api/runs/{run_id}/probes/feature_maps", params={"node": "fc"})
+    assert refused.status_code == 422 and "not [C, H, W]" in refused.json()["detail"]
+    assert client.get(f"/api/runs/{run_id}/probes/decision_boundary").status_code == 422
+    assert client.get(f"/api/runs/{run_id}/probes/nope").status_code == 404
+    assert client.get("/api/runs/nope/probes/erf").status_code == 404
+    client.post(f"/api/runs/{run_id}/stop")
