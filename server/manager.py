@@ -22,8 +22,10 @@ from typing import Any
 
 from models.device import resolve_device
 from models.optim import TrainingConfig
+from models.probes.dispatch import TOPICS
 from models.train import MetricsRow
 from server.hub import Hub
+from server.probe_frames import pack_probe
 from server.settings import Settings
 from server.store import RunRecord, Store
 from server.worker import Command, Event, WorkerOptions, worker_main
@@ -119,6 +121,7 @@ class RunManager:
         self.restarts = 0
         self.device = "unknown"
         self.probes: dict[str, asyncio.Future[Event]] = {}  # on-demand probes awaiting the worker
+        self.probe_options: dict[str, dict[str, Any]] = {}  # run -> options viewers last set
 
     # --- lifecycle ------------------------------------------------------
 
@@ -206,6 +209,13 @@ class RunManager:
                     update={"training": TrainingConfig.model_validate(event["training"])}
                 )
                 self.store.update_run(run_id, config=config)
+        elif kind == "probe_frame":
+            frame = pack_probe(
+                event["topic"], event["node"], event["step"], event["meta"], event["arrays"]
+            )
+            self._publish(self.hub.publish_tensor, run_id, event["topic"], frame)
+        elif kind == "probe_error":
+            log.info("run %s: probe %s stopped: %s", run_id, event["topic"], event["error"])
         elif kind == "probe_result":
             waiter = self.probes.pop(event["request_id"], None)
             if waiter is not None and self.loop is not None:
@@ -286,6 +296,7 @@ class RunManager:
                 "resume": record.checkpoint is not None,
                 "paused": paused,
                 "steps": steps,
+                "watch": self.watched(record.id),
             }
         )
 
@@ -356,6 +367,24 @@ class RunManager:
             self._send({"op": "update", "run_id": run_id, "changes": changes})
         assert updated is not None
         return updated
+
+    def watched(self, run_id: str) -> dict[str, float]:
+        """Probe topics someone watches on this run, at the highest rate asked."""
+        return {t: hz for t, hz in self.hub.wanted(run_id).items() if t.partition(":")[0] in TOPICS}
+
+    def watch(self, run_id: str, options: dict[str, Any] | None = None) -> None:
+        """Tell the worker which probes to stream for a run (after viewers change)."""
+        if options is not None:
+            self.probe_options[run_id] = options
+        if run_id in self.held:
+            self._send(
+                {
+                    "op": "watch",
+                    "run_id": run_id,
+                    "topics": self.watched(run_id),
+                    "options": self.probe_options.get(run_id, {}),
+                }
+            )
 
     async def probe(
         self,

@@ -30,6 +30,8 @@ from models.train import StepResult, Trainer
 
 log = logging.getLogger("layerlab.worker")
 
+PROBE_SHARE = 0.1  # most of the worker's time that streamed probes may take
+
 Command = dict[str, Any]
 Event = dict[str, Any]
 
@@ -44,6 +46,7 @@ class WorkerOptions:
     eval_hz: float = 4.0
     checkpoint_s: float = 30.0
     torch_threads: int = 0
+    eval_samples: int = 512  # per set; a full pass over thousands of images would eat the slice
 
 
 @dataclass
@@ -58,6 +61,10 @@ class HeldRun:
     step_time: float = 1e-3  # seconds per step, smoothed; sizes the next slice
     last_eval: float = 0.0
     last_checkpoint: float = field(default_factory=time.monotonic)
+    watch: dict[str, float] = field(default_factory=dict)  # probe topic -> rate asked, Hz
+    options: dict[str, Any] = field(default_factory=dict)  # probe options (sample index, ...)
+    due: dict[str, float] = field(default_factory=dict)  # probe topic -> next monotonic time
+    sent: dict[str, int] = field(default_factory=dict)  # probe topic -> step of its last frame
 
     @property
     def active(self) -> bool:
@@ -154,6 +161,11 @@ class Worker:
                 self.emit({"ev": "updated", "run_id": run_id, "training": config.model_dump()})
         elif op == "drop":
             self.drop(run_id)
+        elif op == "watch":
+            run.watch = {str(t): float(hz) for t, hz in cmd["topics"].items()}
+            run.options = dict(cmd.get("options") or {})
+            run.due = {t: run.due.get(t, 0.0) for t in run.watch}
+            run.sent.clear()  # a new viewer gets a frame even of a paused model
 
     def probe(self, cmd: Command) -> None:
         """Compute one probe on a held run and send it back (or why not)."""
@@ -191,6 +203,7 @@ class Worker:
                 dataset_params=config["dataset"].get("params") or {},
                 data_dir=self.data_dir,
                 device=self.device,
+                eval_samples=self.options.eval_samples,
             )
             path = self.data_dir / checkpoint_name(run_id)
             if cmd.get("resume") and path.exists():
@@ -200,6 +213,7 @@ class Worker:
             self.status(run_id, "failed", readable_error(exc))
             return
         run = HeldRun(run_id, trainer, path, running=not cmd.get("paused", False))
+        run.watch = {str(t): float(hz) for t, hz in (cmd.get("watch") or {}).items()}
         run.pending = int(cmd.get("steps", 0))
         self.runs[run_id] = run
         self.order.append(run_id)
@@ -230,6 +244,53 @@ class Worker:
 
     # --- training -------------------------------------------------------
 
+    def stream_probes(self, run: HeldRun, *, idle: bool = False) -> None:
+        """Compute the watched probes that are due, keeping probe time near PROBE_SHARE.
+
+        A probe costing c seconds is next due after max(1/hz, c * k / PROBE_SHARE),
+        k the number of watched topics over all runs: together they then take at most
+        about PROBE_SHARE of the worker's time. A slowed topic says so in its frame.
+        """
+        now = time.monotonic()
+        watched = sum(len(r.watch) for r in self.runs.values())
+        for topic, hz in list(run.watch.items()):
+            if now < run.due.get(topic, 0.0):
+                continue
+            if idle and run.sent.get(topic) == run.trainer.step_count:
+                continue  # nothing changed since the last frame
+            started = time.perf_counter()
+            try:
+                result = run_probe(run.trainer, topic, None, run.options)
+            except ProbeError as exc:
+                run.watch.pop(topic, None)
+                self.emit(
+                    {"ev": "probe_error", "run_id": run.run_id, "topic": topic, "error": str(exc)}
+                )
+                continue
+            cost = time.perf_counter() - started
+            interval = max(1.0 / hz, cost * watched / PROBE_SHARE)
+            run.due[topic] = now + interval
+            meta = {
+                **result.meta,
+                "requested_hz": hz,
+                "rate_hz": 1.0 / interval,
+                "throttled": interval > 1.0 / hz * 1.01,
+                "probe_ms": cost * 1000,
+            }
+            run.sent[topic] = run.trainer.step_count
+            arrays = {name: a.numpy() for name, a in result.arrays.items()}
+            self.emit(
+                {
+                    "ev": "probe_frame",
+                    "run_id": run.run_id,
+                    "topic": topic,
+                    "node": result.node,
+                    "step": run.trainer.step_count,
+                    "meta": meta,
+                    "arrays": arrays,
+                }
+            )
+
     def next_run(self) -> HeldRun | None:
         """The next active run, round robin."""
         for _ in range(len(self.order)):
@@ -247,9 +308,14 @@ class Worker:
         if not run.running:
             n = min(n, run.pending)
         n = min(n, trainer.config.max_steps - trainer.step_count)
-        now = time.monotonic()
         finishing = trainer.step_count + n >= trainer.config.max_steps
-        evaluate = finishing or not run.running or now - run.last_eval >= 1.0 / self.options.eval_hz
+        # Timed by the run's own training time, not the clock: with many runs sharing the
+        # worker, each run's slices come seconds apart and would otherwise all evaluate.
+        evaluate = (
+            finishing
+            or not run.running
+            or trainer.wall_s - run.last_eval >= 1.0 / self.options.eval_hz
+        )
         try:
             result: StepResult = trainer.step(n, evaluate=evaluate)
         except Exception as exc:  # OOM or a bug: this run fails, the others go on
@@ -258,7 +324,7 @@ class Worker:
             self.status(run, "failed", readable_error(exc))
             return
         if evaluate:
-            run.last_eval = now
+            run.last_eval = trainer.wall_s
         speed = result.metrics.steps_per_s
         if speed > 0 and math.isfinite(speed):
             run.step_time = 0.7 * run.step_time + 0.3 / speed
@@ -276,6 +342,8 @@ class Worker:
             run.pending = max(0, run.pending - n)
             if run.pending == 0:
                 self.status(run, "paused")
+        if run.watch:
+            self.stream_probes(run)
         if time.monotonic() - run.last_checkpoint >= self.options.checkpoint_s:
             self.save(run)
 
@@ -298,6 +366,10 @@ class Worker:
             run = self.next_run()
             if run is not None:
                 self.slice(run)
+                continue
+            for held in list(self.runs.values()):
+                if held.watch:  # paused runs: frames for new viewers and after single steps
+                    self.stream_probes(held, idle=True)
         self.emit({"ev": "bye"})
 
 
@@ -306,4 +378,6 @@ def worker_main(options: WorkerOptions, commands: Queue[Command], events: Queue[
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     threads = options.torch_threads or max(1, min(4, (os.cpu_count() or 2) // 2))
     torch.set_num_threads(threads)
+    # The first optimizer imports much of torch (seconds); pay that before saying ready.
+    torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
     Worker(options, commands, events).loop()

@@ -73,12 +73,15 @@ async def _handle(
         topics = message.get("topics") or []
         max_hz = min(float(message.get("max_hz", sub.max_hz)), MAX_HZ)
         hub.update(sub, add=topics, max_hz=max_hz)
+        options = {k: message[k] for k in ("sample", "reduction") if k in message}
+        manager.watch(run_id, options or None)
         if "metrics" in topics and message.get("since") is not None:
             # History first; live rows may repeat a few of these steps (clients drop step <= last).
             rows = store.metrics(run_id, since=int(message["since"]))
             await ws.send_text(to_json({"type": "metrics", "rows": [r.model_dump() for r in rows]}))
     elif kind == "unsubscribe":
         hub.update(sub, remove=message.get("topics") or [])
+        manager.watch(run_id)
     elif kind == "control":
         action = CONTROLS.get(str(message.get("action")))
         if action is None:
@@ -117,6 +120,8 @@ async def stream(
         pass
     finally:
         hub.unsubscribe(sub)
+        with contextlib.suppress(RunStateError):
+            manager.watch(run_id)
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump

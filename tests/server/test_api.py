@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from models.layers import LAYERS
 from server.app import create_app
+from server.probe_frames import unpack_probe
 from tests.models.helpers import mlp
 from tests.server.conftest import make_settings, spiral_run, wait_until
 
@@ -305,3 +307,61 @@ def test_probes_on_demand(client: TestClient) -> None:
     assert client.get(f"/api/runs/{run_id}/probes/nope").status_code == 404
     assert client.get("/api/runs/nope/probes/erf").status_code == 404
     client.post(f"/api/runs/{run_id}/stop")
+
+
+def test_stream_sends_probe_frames_that_change_as_it_learns(client: TestClient) -> None:
+    run = {
+        "network": {
+            "version": 1,
+            "nodes": [
+                {"id": "in", "type": "input"},
+                {
+                    "id": "c1",
+                    "type": "conv2d",
+                    "params": {"out_channels": 4, "kernel_size": 3, "padding": 1},
+                },
+                {"id": "a1", "type": "relu"},
+                {"id": "f", "type": "flatten"},
+                {"id": "fc", "type": "linear", "params": {"out_features": 10}},
+                {"id": "out", "type": "output"},
+            ],
+            "edges": [
+                {"source": "in", "target": "c1"},
+                {"source": "c1", "target": "a1"},
+                {"source": "a1", "target": "f"},
+                {"source": "f", "target": "fc"},
+                {"source": "fc", "target": "out"},
+            ],
+        },
+        "dataset": {"name": "digits"},
+        "training": {"max_steps": 100_000, "lr": 0.01},
+        "device": "cpu",
+    }
+    run_id = client.post("/api/runs", json=run).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        ws.send_json(
+            {
+                "type": "subscribe",
+                "topics": ["feature_maps:c1", "erf:a1", "decision_boundary"],
+                "max_hz": 20,
+                "sample": 2,
+            }
+        )
+        ws.send_json({"type": "control", "action": "start"})
+        seen: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        while len(seen.get("feature_maps:c1", [])) < 3 or len(seen.get("erf:a1", [])) < 3:
+            message = ws.receive()
+            if message.get("bytes"):
+                header, arrays = unpack_probe(message["bytes"])
+                seen.setdefault(header["topic"], []).append((header, arrays))
+        ws.send_json({"type": "control", "action": "stop"})
+    maps = seen["feature_maps:c1"]
+    assert maps[0][1]["maps"].shape == (4, 8, 8) and maps[0][1]["maps"].dtype == np.uint8
+    steps = [h["step"] for h, _ in maps]
+    assert steps == sorted(steps) and steps[-1] > steps[0]
+    erf = seen["erf:a1"]
+    assert erf[0][0]["rf_size"] == [3.0, 3.0] and erf[0][1]["erf"].shape == (8, 8)
+    assert not np.array_equal(erf[0][1]["erf"], erf[-1][1]["erf"])  # it changes as it learns
+    assert all(0 < h["rate_hz"] <= 20 for h, _ in erf)
+    assert "decision_boundary" not in seen  # not for images: the worker dropped it
