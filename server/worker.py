@@ -30,7 +30,7 @@ from models.train import StepResult, Trainer
 
 log = logging.getLogger("layerlab.worker")
 
-PROBE_SHARE = 0.1  # most of the worker's time that streamed probes may take
+PROBE_SHARE = 0.07  # share of the worker's time streamed probes aim at (the ceiling is 10%)
 
 Command = dict[str, Any]
 Event = dict[str, Any]
