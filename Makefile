@@ -40,6 +40,7 @@ bench: install
 	$(PY) bench/server_throughput.py
 	$(PY) bench/stream_latency.py
 	$(PY) bench/concurrency.py
+	$(PY) bench/probe_overhead.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
