@@ -55,13 +55,15 @@ def _check_input_shape(shape: Sequence[int] | None, input_id: str) -> Shape | Sp
 
 def infer_shapes(spec: Graph | Any, input_shape: Sequence[int] | None = None) -> ShapeReport:
     """Shapes and parameter counts of every node; `input_shape` overrides the input's param."""
+    structural: list[SpecError] = []
     if isinstance(spec, Graph):
         graph = spec
     else:
         loaded = load_spec(spec)
-        if loaded.graph is None:
+        if loaded.graph is None and loaded.partial is None:
             return ShapeReport(None, errors=loaded.errors)
-        graph = loaded.graph
+        graph = loaded.graph or loaded.partial  # type: ignore[assignment]
+        structural = loaded.errors
 
     if input_shape is None:
         input_shape = getattr(graph.params[graph.input_id], "shape", None)
@@ -73,12 +75,17 @@ def infer_shapes(spec: Graph | Any, input_shape: Sequence[int] | None = None) ->
 
     shapes: dict[str, Shape | None] = {}
     params: dict[str, int] = {}
-    errors: list[SpecError] = []
+    errors: list[SpecError] = list(structural)
     for node in graph.order:
         layer, p = graph.layer(node), graph.params[node]
-        in_shapes = [start] if node == graph.input_id else [shapes[i] for i in graph.inputs[node]]
+        in_shapes = (
+            [start] if node == graph.input_id else [shapes.get(i) for i in graph.inputs[node]]
+        )
         params[node] = 0
-        if any(s is None for s in in_shapes):
+        arity_ok = layer.min_inputs <= len(in_shapes) and (
+            layer.max_inputs is None or len(in_shapes) <= layer.max_inputs or node == graph.input_id
+        )
+        if not arity_ok or any(s is None for s in in_shapes):
             shapes[node] = None  # an error upstream was already reported
             continue
         known: list[Shape] = [s for s in in_shapes if s is not None]

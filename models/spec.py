@@ -79,6 +79,9 @@ class SpecResult:
 
     graph: Graph | None
     errors: list[SpecError]
+    # With errors: the part of the graph that is still well formed (nodes with known types
+    # and params, in an order), so an editor can show shapes everywhere the problems allow.
+    partial: Graph | None = None
 
     @property
     def ok(self) -> bool:
@@ -306,18 +309,16 @@ def load_spec(data: Any) -> SpecResult:
                     )
                 )
 
-    if errors:
+    input_ids = [n.id for n in spec.nodes if n.type == "input"]
+    if len(input_ids) != 1 or len(unique_ids) != len(ids):
         return SpecResult(None, errors)
-    input_id = next(n.id for n in spec.nodes if n.type == "input")
-    return SpecResult(
-        Graph(
-            spec=spec,
-            types={n.id: n.type for n in spec.nodes},
-            params=params,
-            inputs={k: tuple(v) for k, v in inputs.items()},
-            order=tuple(order),
-            input_id=input_id,
-            output_id=outputs[0],
-        ),
-        [],
+    graph = Graph(
+        spec=spec,
+        types={n.id: n.type for n in spec.nodes},
+        params=params,
+        inputs={k: tuple(v) for k, v in inputs.items()},
+        order=tuple(n for n in order if n in params),
+        input_id=input_ids[0],
+        output_id=outputs[0] if len(outputs) == 1 else "",
     )
+    return SpecResult(None, errors, graph) if errors else SpecResult(graph, [])

@@ -50,7 +50,24 @@ def validate_with_dataset(
         report.errors.append(SpecError(node=None, field=field, message=exc.message))
         report.valid = False
         return report
-    return validate_network(network, list(info.input_shape))
+    report = validate_network(network, list(info.input_shape))
+    if report.valid:
+        report.errors += _objective_errors(network, report, info)
+        report.valid = not report.errors
+    return report
+
+
+def _objective_errors(network: Any, report: ValidationReport, info: DatasetInfo) -> list[SpecError]:
+    """Whether the output and its loss fit the dataset (for a network that is otherwise valid)."""
+    output = next(n for n in network["nodes"] if n["type"] == "output")
+    out_shape = report.nodes[output["id"]].shape
+    assert out_shape is not None
+    loss = (output.get("params") or {}).get("loss", "cross_entropy")
+    try:
+        make_objective(loss, info, tuple(out_shape), output["id"])
+    except InvalidSpecError as exc:
+        return exc.errors
+    return []
 
 
 def check_run(config: RunConfig, settings: Settings) -> list[SpecError]:
@@ -97,16 +114,4 @@ def check_run(config: RunConfig, settings: Settings) -> list[SpecError]:
                 f"{limits.max_params:,}. Use fewer units or channels.",
             )
         )
-    output = next(n for n in config.network["nodes"] if n["type"] == "output")
-    out_shape = report.nodes[output["id"]].shape
-    assert out_shape is not None
-    try:
-        make_objective(
-            output.get("params", {}).get("loss", "cross_entropy"),
-            info,
-            tuple(out_shape),
-            output["id"],
-        )
-    except InvalidSpecError as exc:
-        errors += exc.errors
-    return errors
+    return errors + _objective_errors(config.network, report, info)

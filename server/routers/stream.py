@@ -73,7 +73,7 @@ async def _handle(
         topics = message.get("topics") or []
         max_hz = min(float(message.get("max_hz", sub.max_hz)), MAX_HZ)
         hub.update(sub, add=topics, max_hz=max_hz)
-        options = {k: message[k] for k in ("sample", "reduction") if k in message}
+        options: dict[str, Any] = {k: message[k] for k in ("sample", "reduction") if k in message}
         manager.watch(run_id, options or None)
         if "metrics" in topics and message.get("since") is not None:
             # History first; live rows may repeat a few of these steps (clients drop step <= last).

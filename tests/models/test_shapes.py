@@ -9,6 +9,7 @@ import torch
 
 from models.analysis import validate_network
 from models.build import build_network
+from models.errors import InvalidSpecError
 from models.shapes import infer_shapes
 from tests.models.helpers import chain, vgg16
 
@@ -110,3 +111,17 @@ def test_inferred_shapes_equal_built_network_outputs() -> None:
     for node, value in outs.items():
         assert tuple(value.shape[1:]) == report.shapes[node]
     assert report.total_params == sum(p.numel() for p in net.parameters())
+
+
+def test_shapes_still_shown_around_structural_errors() -> None:
+    spec = chain(("linear", {"out_features": 4}), ("relu", {}), ("linear", {"out_features": 2}))
+    spec["nodes"].append({"id": "lost", "type": "tanh"})  # connected to nothing
+    spec["nodes"].append({"id": "half", "type": "linear", "params": {"out_features": 3}})
+    spec["edges"].append({"source": "n1", "target": "half"})  # leads nowhere
+    report = validate_network(spec, [3])
+    assert not report.valid
+    assert {(e.node, e.field) for e in report.errors} >= {("lost", "edges"), ("half", "edges")}
+    assert report.nodes["n0"].shape == [4] and report.nodes["out"].shape == [2]
+    assert report.nodes["half"].shape == [3] and report.nodes["lost"].shape is None
+    with pytest.raises(InvalidSpecError):
+        build_network(spec, [3])

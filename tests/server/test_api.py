@@ -365,3 +365,12 @@ def test_stream_sends_probe_frames_that_change_as_it_learns(client: TestClient) 
     assert not np.array_equal(erf[0][1]["erf"], erf[-1][1]["erf"])  # it changes as it learns
     assert all(0 < h["rate_hz"] <= 20 for h, _ in erf)
     assert "decision_boundary" not in seen  # not for images: the worker dropped it
+
+
+def test_validate_with_a_dataset_checks_the_output_fits(client: TestClient) -> None:
+    report = client.post(
+        "/api/networks/validate", json={"network": mlp([8], out=3), "dataset": {"name": "spiral"}}
+    ).json()
+    assert not report["valid"]
+    assert report["errors"][0]["node"] == "out" and "2 classes" in report["errors"][0]["message"]
+    assert report["nodes"]["n0"]["shape"] == [8]
