@@ -8,7 +8,9 @@ TORCH ?= $(shell command -v nvidia-smi >/dev/null 2>&1 && echo 'torch>=2.4,<3' |
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest bench clean
+FRONTEND := frontend
+
+.PHONY: install run test lint typecheck pytest bench clean frontend-build frontend-check e2e
 
 install: $(VENV)/.installed
 
@@ -18,7 +20,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-run: install
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
+
+frontend-build: $(FRONTEND)/node_modules/.installed
+	cd $(FRONTEND) && npm run build
+
+run: install frontend-build
 	$(VENV)/bin/layerlab serve --host $(HOST) --port $(PORT)
 
 lint: install
@@ -33,7 +42,14 @@ pytest: install
 	$(VENV)/bin/pytest -q -n 2 -m "not serial"
 	$(VENV)/bin/pytest -q -m serial || test $$? -eq 5
 
-test: lint typecheck pytest
+test: lint typecheck pytest frontend-check e2e
+
+# Frontend: strict types, lint, unit tests; then the browser tests in Chromium against a real server.
+frontend-check: $(FRONTEND)/node_modules/.installed
+	cd $(FRONTEND) && npm run typecheck && npm run lint && npm test
+
+e2e: install frontend-build
+	cd $(FRONTEND) && npm run test:e2e
 
 bench: install
 	$(PY) bench/core_step.py --threads 1
@@ -43,4 +59,4 @@ bench: install
 	$(PY) bench/probe_overhead.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(FRONTEND)/node_modules $(FRONTEND)/dist

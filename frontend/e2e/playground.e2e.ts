@@ -1,0 +1,296 @@
+// The playground in real Chromium against the real server: build by drag and drop,
+// see shapes and errors, train, and reload from the link.
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
+import { launch, openPage, type OpenPage } from "./browser";
+import { REPO, startServer } from "./server";
+
+const baseUrl = inject("baseUrl");
+let browser: Browser;
+let current: OpenPage | null = null;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  const opened = current;
+  current = null;
+  if (!opened) return;
+  const errors = [...opened.errors];
+  await opened.context.close();
+  expect(errors, "console errors on the page").toEqual([]);
+});
+
+async function open(hash = "", url = baseUrl): Promise<Page> {
+  current = await openPage(browser, `${url}/${hash}`);
+  const { page } = current;
+  await page.getByTestId("palette-linear").waitFor();
+  return page;
+}
+
+const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
+const number = async (page: Page, testId: string): Promise<number> => Number(await text(page, testId));
+
+async function centre(page: Page, testId: string): Promise<{ x: number; y: number }> {
+  const box = await page.getByTestId(testId).boundingBox();
+  if (!box) throw new Error(`${testId} is not visible`);
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Drag a palette item onto the canvas at a fraction of its width and height (HTML5 drag and drop). */
+async function dropLayer(page: Page, type: string, fx: number, fy: number): Promise<void> {
+  const canvas = page.getByTestId("canvas");
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error("no canvas");
+  await page.getByTestId(`palette-${type}`).dragTo(canvas, { targetPosition: { x: box.width * fx, y: box.height * fy } });
+}
+
+/** Drag with the mouse from a node's output handle to another's input handle. */
+async function connect(page: Page, source: string, target: string): Promise<void> {
+  const from = await centre(page, `handle-${source}-out`);
+  const to = await centre(page, `handle-${target}-in`);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+  await page.mouse.move(to.x, to.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** A number shown on the page once it stopped changing. */
+async function settled(page: Page, testId: string): Promise<number> {
+  let last = Number.NaN;
+  await expect
+    .poll(async () => {
+      const now = await number(page, testId);
+      const same = now === last;
+      last = now;
+      return same;
+    }, { timeout: 10_000, interval: 600 })
+    .toBe(true);
+  return last;
+}
+
+const edgeCount = (page: Page) => page.locator(".react-flow__edge").count();
+
+describe("the playground", () => {
+  test("1. the palette lists every layer type the server serves", async () => {
+    const layers = (await (await fetch(`${baseUrl}/api/layers`)).json()) as { type: string; category: string }[];
+    expect(layers.length).toBeGreaterThan(20);
+    const page = await open();
+    for (const layer of layers) {
+      const item = page.getByTestId(`palette-${layer.type}`);
+      await expect.poll(() => item.count()).toBe(1);
+      expect(await item.getAttribute("title")).toBeTruthy();
+    }
+    expect(await page.locator('[data-testid^="palette-"]').count()).toBe(layers.length);
+    // The starter network is on the canvas and valid, so play works at once.
+    await expect.poll(() => text(page, "spec-errors"), { timeout: 10_000 }).toContain("valid network");
+  });
+
+  test("2. drag linear, relu, linear onto the canvas, connect them; shapes appear", async () => {
+    const page = await open();
+    await page.getByTestId("btn-clear").click();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+    await page.waitForTimeout(300); // let the view settle on the two nodes
+
+    await dropLayer(page, "linear", 0.3, 0.22);
+    await dropLayer(page, "relu", 0.5, 0.7);
+    await dropLayer(page, "linear", 0.7, 0.22);
+    await page.getByTestId("node-linear1").waitFor();
+    await page.getByTestId("node-relu1").waitFor();
+    await page.getByTestId("node-linear2").waitFor();
+
+    await connect(page, "in", "linear1");
+    await connect(page, "linear1", "relu1");
+    await connect(page, "relu1", "linear2");
+    await connect(page, "linear2", "out");
+    await expect.poll(() => edgeCount(page)).toBe(4);
+
+    // The last layer gives one score per class of the default 2-class dataset.
+    await page.getByTestId("node-linear2").click();
+    await page.getByTestId("param-out_features").fill("2");
+
+    await expect.poll(() => text(page, "shape-linear1"), { timeout: 10_000 }).toBe("[16]");
+    expect(await text(page, "shape-relu1")).toBe("[16]");
+    await expect.poll(() => text(page, "shape-linear2")).toBe("[2]");
+    expect(await text(page, "shape-out")).toBe("[2]");
+    expect(await page.getByTestId("node-linear1").textContent()).toContain("48 params");
+    await expect.poll(() => text(page, "spec-errors")).toContain("valid network");
+  });
+
+  test("3. invalid connections are refused or reported; an invalid param shows on the node and in spec-errors", async () => {
+    const page = await open();
+    await expect.poll(() => text(page, "spec-errors"), { timeout: 10_000 }).toContain("valid network");
+    const edges = await edgeCount(page);
+
+    // A cycle can never be valid: refused while dragging.
+    await connect(page, "a2", "h1");
+    await expect.poll(() => text(page, "notice")).toContain("cycle");
+    expect(await edgeCount(page)).toBe(edges);
+
+    // A second input into relu is drawn, and the server says what is wrong, on the node and in the list.
+    await connect(page, "in", "a1");
+    await expect.poll(() => edgeCount(page)).toBe(edges + 1);
+    await expect.poll(() => text(page, "node-error-a1"), { timeout: 10_000 }).toContain("relu takes 1 input but has 2");
+    expect(await text(page, "spec-errors")).toContain("relu takes 1 input but has 2");
+    // Undo removes it; the error goes away.
+    await page.getByTestId("btn-undo").click();
+    await expect.poll(() => edgeCount(page)).toBe(edges);
+    await expect.poll(() => text(page, "spec-errors")).toContain("valid network");
+    expect(await page.getByTestId("node-error-a1").count()).toBe(0);
+
+    // An invalid param.
+    await page.getByTestId("node-h1").click();
+    await page.getByTestId("param-out_features").fill("0");
+    await expect.poll(() => text(page, "node-error-h1"), { timeout: 10_000 }).toContain("greater than or equal to 1");
+    expect(await text(page, "spec-errors")).toContain("greater than or equal to 1");
+    await page.getByTestId("param-out_features").fill("12");
+    await expect.poll(() => text(page, "spec-errors")).toContain("valid network");
+    expect(await page.getByTestId("node-error-h1").count()).toBe(0);
+    expect(await text(page, "shape-h1")).toBe("[12]");
+  });
+
+  test("4. spiral: play, the curves grow, test accuracy passes 90%; pause, step, reset", async () => {
+    const page = await open();
+    await page.getByTestId("dataset-select").selectOption("spiral");
+    // Long enough that the run is still training whatever the machine's speed.
+    await page.getByTestId("max-steps-input").fill("100000");
+    await expect.poll(() => text(page, "spec-errors"), { timeout: 10_000 }).toContain("valid network");
+    await page.getByTestId("btn-play").click();
+    await expect.poll(() => text(page, "run-status"), { timeout: 30_000 }).toContain("running");
+    await expect.poll(() => number(page, "step-count"), { timeout: 30_000 }).toBeGreaterThan(50);
+    await expect
+      .poll(async () => Number(await page.getByTestId("chart-loss").getAttribute("data-points")), { timeout: 10_000 })
+      .toBeGreaterThan(5);
+    await expect
+      .poll(async () => Number(await page.getByTestId("test-acc").getAttribute("data-value")), { timeout: 60_000 })
+      .toBeGreaterThan(0.9);
+
+    mkdirSync(join(REPO, "docs"), { recursive: true });
+    await page.getByTestId("node-h2").click(); // the side panel shows a layer's params in the picture
+    await page.screenshot({ path: join(REPO, "docs", "screenshot.png") });
+
+    // A change of learning rate during the run reaches the run (PATCH /training).
+    await page.getByTestId("lr-input").fill("0.005");
+    await expect
+      .poll(async () => {
+        const runs = (await (await fetch(`${baseUrl}/api/runs`)).json()) as { config: { training: { lr: number } } }[];
+        return runs[0]?.config.training.lr;
+      }, { timeout: 10_000 })
+      .toBe(0.005);
+
+    await page.getByTestId("btn-pause").click();
+    await expect.poll(() => text(page, "run-status"), { timeout: 15_000 }).toContain("paused");
+    const paused = await settled(page, "step-count");
+    await page.getByTestId("btn-step").click();
+    await expect.poll(() => number(page, "step-count"), { timeout: 15_000 }).toBe(paused + 1);
+    await expect.poll(() => text(page, "run-status")).toContain("paused");
+    await page.getByTestId("btn-reset").click();
+    await expect.poll(() => text(page, "run-status")).toContain("idle");
+    expect(await number(page, "step-count")).toBe(0);
+    await expect.poll(async () => page.getByTestId("chart-loss").getAttribute("data-points")).toBe("0");
+  });
+
+  test("5. a conv network on digits trains from the page", async () => {
+    const page = await open();
+    await expect.poll(() => page.getByTestId("preset-select").locator("option").count()).toBeGreaterThan(1);
+    await page.getByTestId("preset-select").selectOption("digits-cnn");
+    await expect.poll(() => page.getByTestId("dataset-select").inputValue()).toBe("digits");
+    await expect.poll(() => text(page, "shape-c1"), { timeout: 10_000 }).toBe("[16, 8, 8]");
+    expect(await text(page, "shape-p2")).toBe("[32, 2, 2]");
+    await page.getByTestId("btn-play").click();
+    await expect.poll(() => number(page, "step-count"), { timeout: 45_000 }).toBeGreaterThan(20);
+    await expect
+      .poll(async () => Number(await page.getByTestId("test-acc").getAttribute("data-value")), { timeout: 75_000 })
+      .toBeGreaterThan(0.6);
+    await page.getByTestId("btn-reset").click();
+    await expect.poll(() => text(page, "run-status")).toContain("idle");
+  });
+
+  test("6. reloading with the URL hash brings back the same network and settings", async () => {
+    const page = await open();
+    await page.getByTestId("dataset-select").selectOption("moons");
+    await page.getByTestId("optimizer-select").selectOption("sgd");
+    await page.getByTestId("lr-input").fill("0.05");
+    await page.getByTestId("momentum-input").fill("0.9");
+    await page.getByTestId("node-h2").click();
+    await page.getByTestId("param-out_features").fill("24");
+    await page.getByTestId("node-out").click();
+    await dropLayer(page, "dropout", 0.5, 0.85);
+    await page.getByTestId("node-dropout1").waitFor();
+    await expect.poll(() => decodeURIComponent(page.url())).toMatch(/#s=/);
+    // The hash is written a moment after the last edit.
+    let url = "";
+    await expect
+      .poll(() => {
+        const now = page.url();
+        const same = now === url;
+        url = now;
+        return same;
+      }, { timeout: 5000, interval: 700 })
+      .toBe(true);
+
+    await page.reload();
+    await page.getByTestId("node-dropout1").waitFor();
+    expect(await page.getByTestId("dataset-select").inputValue()).toBe("moons");
+    expect(await page.getByTestId("optimizer-select").inputValue()).toBe("sgd");
+    expect(await page.getByTestId("lr-input").inputValue()).toBe("0.05");
+    expect(await page.getByTestId("momentum-input").inputValue()).toBe("0.9");
+    expect(await page.getByTestId("node-h2").locator(".node-summary").textContent()).toBe("24");
+    expect(await page.locator(".react-flow__node").count()).toBe(8);
+    // The page writes back exactly the setup it read.
+    await page.waitForTimeout(800);
+    expect(page.url()).toBe(url);
+
+    // Export the network as JSON, clear the canvas, import the file: the network is back.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("btn-export").click()]);
+    const file = await download.path();
+    const spec = JSON.parse(readFileSync(file, "utf-8")) as { version: number; nodes: { id: string; position?: unknown }[] };
+    expect(spec.version).toBe(1);
+    expect(spec.nodes.map((n) => n.id)).toContain("dropout1");
+    expect(spec.nodes.every((n) => n.position !== undefined)).toBe(true);
+    await page.getByTestId("btn-clear").click();
+    await expect.poll(() => page.locator(".react-flow__node").count()).toBe(2);
+    await page.getByTestId("import-file").setInputFiles(file);
+    await page.getByTestId("node-dropout1").waitFor();
+    expect(await page.locator(".react-flow__node").count()).toBe(8);
+    expect(await page.getByTestId("dataset-select").inputValue()).toBe("moons");
+  });
+
+  test("7. the stream drops with the server and comes back without a reload", async () => {
+    const first = await startServer();
+    let server = first;
+    try {
+      const page = await open("", first.url);
+      await page.getByTestId("btn-play").click();
+      await expect.poll(() => number(page, "step-count"), { timeout: 30_000 }).toBeGreaterThan(50);
+      await server.stop({ keepData: true });
+      await expect.poll(() => page.getByText("reconnecting").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      const before = await number(page, "step-count");
+      const points = Number(await page.getByTestId("chart-loss").getAttribute("data-points"));
+
+      server = await startServer({ port: first.port, dataDir: first.dataDir });
+      // Back on the same page: the run is there, paused by the restart, with its history.
+      await expect.poll(() => text(page, "run-status"), { timeout: 30_000 }).toContain("paused");
+      expect(await page.getByText("reconnecting").count()).toBe(0);
+      await page.getByTestId("btn-play").click();
+      await expect.poll(() => number(page, "step-count"), { timeout: 30_000 }).toBeGreaterThan(before + 20);
+      expect(Number(await page.getByTestId("chart-loss").getAttribute("data-points"))).toBeGreaterThan(points);
+      await page.getByTestId("btn-reset").click();
+      await expect.poll(() => text(page, "run-status")).toContain("idle");
+      // The browser reports the refused reconnects itself; nothing else may be an error.
+      if (current) {
+        current.errors = current.errors.filter((e) => !/WebSocket connection to .* failed/.test(e));
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,68 @@
+// The playground's layout: palette | canvas over charts | run, layer, data and training panels.
+import { useCallback, useEffect, useState } from "react";
+import { Canvas } from "./components/Canvas";
+import { Charts } from "./components/Charts";
+import { DataPanel } from "./components/DataPanel";
+import { Help } from "./components/Help";
+import { Inspector } from "./components/Inspector";
+import { Notice } from "./components/Notice";
+import { Palette } from "./components/Palette";
+import { RunBanner } from "./components/RunBanner";
+import { RunControls } from "./components/RunControls";
+import { SpecErrors } from "./components/SpecErrors";
+import { Toolbar } from "./components/Toolbar";
+import { TrainingPanel } from "./components/TrainingPanel";
+import { usePlayground, usePlaygroundContext } from "./context";
+import { useCatalog } from "./hooks/useCatalog";
+import { useHashSync } from "./hooks/useHashSync";
+import { useKeyboard } from "./hooks/useKeyboard";
+import { useValidation } from "./hooks/useValidation";
+
+export function App() {
+  const { store, controller } = usePlaygroundContext();
+  const [help, setHelp] = useState(false);
+  const toggleHelp = useCallback(() => setHelp((h) => !h), []);
+  const retry = useCatalog(store);
+  useValidation(store);
+  useHashSync(store, controller);
+  useKeyboard(store, controller, toggleHelp);
+  const catalogState = usePlayground((s) => s.catalogState);
+  const catalogError = usePlayground((s) => s.catalogError);
+  const largeFont = usePlayground((s) => s.largeFont);
+
+  useEffect(() => {
+    document.documentElement.classList.toggle("large-font", largeFont);
+  }, [largeFont]);
+  useEffect(() => () => controller.dispose(), [controller]);
+
+  return (
+    <div className="app">
+      <Toolbar onHelp={toggleHelp} />
+      {catalogState === "error" && (
+        <div className="banner failed" role="alert">
+          Cannot reach the LayerLab server ({catalogError}). Is <code>layerlab serve</code> running?
+          <button type="button" onClick={retry}>
+            Retry
+          </button>
+        </div>
+      )}
+      <main className="workspace">
+        <Palette />
+        <div className="center">
+          <RunBanner />
+          <Canvas />
+          <SpecErrors />
+          <Charts />
+        </div>
+        <aside className="side">
+          <RunControls />
+          <Inspector />
+          <DataPanel />
+          <TrainingPanel />
+        </aside>
+      </main>
+      <Notice />
+      {help && <Help onClose={toggleHelp} />}
+    </div>
+  );
+}

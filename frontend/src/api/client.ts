@@ -1,0 +1,97 @@
+// The REST client: one typed function per endpoint the page uses.
+import type {
+  ControlAction,
+  DatasetInfo,
+  DatasetRef,
+  LayerInfo,
+  LiveTrainingField,
+  NetworkSpec,
+  Preset,
+  RunBody,
+  RunRecord,
+  SpecError,
+  TrainingConfig,
+  ValidationReport,
+} from "./types";
+
+/** A refused or failed request, with the server's own words and its error list. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errors: SpecError[];
+
+  constructor(status: number, message: string, errors: SpecError[] = []) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+function isSpecError(value: unknown): value is SpecError {
+  return typeof value === "object" && value !== null && typeof (value as SpecError).message === "string";
+}
+
+/** The server's explanation of a non-2xx answer: `detail` (a string) and `errors`. */
+async function failure(response: Response): Promise<ApiError> {
+  let detail = `${response.status} ${response.statusText}`.trim();
+  let errors: SpecError[] = [];
+  try {
+    const body: unknown = await response.json();
+    if (typeof body === "object" && body !== null) {
+      const record = body as { detail?: unknown; errors?: unknown };
+      if (typeof record.detail === "string") detail = record.detail;
+      if (Array.isArray(record.errors)) {
+        errors = record.errors.filter(isSpecError).map((e) => ({
+          node: e.node ?? null,
+          field: e.field ?? null,
+          message: e.message,
+        }));
+      }
+    }
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new ApiError(response.status, detail, errors);
+}
+
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: signal ?? null,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    throw new ApiError(0, "cannot reach the LayerLab server");
+  }
+  if (!response.ok) throw await failure(response);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  layers: (): Promise<LayerInfo[]> => request("GET", "/api/layers"),
+  datasets: (): Promise<DatasetInfo[]> => request("GET", "/api/datasets"),
+  presets: (): Promise<Preset[]> => request("GET", "/api/presets"),
+
+  validate: (network: NetworkSpec, dataset: DatasetRef, signal?: AbortSignal): Promise<ValidationReport> =>
+    request("POST", "/api/networks/validate", { network, dataset }, signal),
+
+  createRun: (body: RunBody): Promise<RunRecord> => request("POST", "/api/runs", body),
+  getRun: (id: string): Promise<RunRecord> => request("GET", `/api/runs/${encodeURIComponent(id)}`),
+  control: (id: string, action: ControlAction, n?: number): Promise<RunRecord> =>
+    request("POST", `/api/runs/${encodeURIComponent(id)}/${action}`, action === "step" ? { n: n ?? 1 } : undefined),
+  patchTraining: (id: string, changes: Partial<Pick<TrainingConfig, LiveTrainingField>>): Promise<RunRecord> =>
+    request("PATCH", `/api/runs/${encodeURIComponent(id)}/training`, changes),
+};
+
+export type Api = typeof api;
+
+/** The websocket address of a run's stream, on the page's own host. */
+export function streamUrl(runId: string, loc: Pick<Location, "protocol" | "host"> = window.location): string {
+  const scheme = loc.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${loc.host}/api/runs/${encodeURIComponent(runId)}/stream`;
+}

@@ -1,0 +1,97 @@
+// Play, pause, step, reset; the run's status, step count, speed and latest numbers.
+import { usePlayground, usePlaygroundContext } from "../context";
+import { runKey } from "../state/setup";
+import { setupOf } from "../state/store";
+
+function percent(v: number | null): string {
+  return v === null ? "–" : `${(v * 100).toFixed(1)}%`;
+}
+
+function number(v: number | null): string {
+  return v === null ? "–" : v < 0.001 ? v.toExponential(2) : v.toFixed(4);
+}
+
+const STATUS_ICON: Record<string, string> = {
+  idle: "○",
+  created: "○",
+  queued: "◔",
+  running: "▶",
+  paused: "❚❚",
+  completed: "✓",
+  stopped: "■",
+  failed: "✕",
+};
+
+export function RunControls() {
+  const { controller } = usePlaygroundContext();
+  const run = usePlayground((s) => s.run);
+  const stale = usePlayground((s) => s.run.key !== null && s.run.key !== runKey(setupOf(s)));
+  const ready = usePlayground((s) => s.catalogState === "ready");
+  const active = run.status === "running" || run.status === "queued";
+
+  return (
+    <section className="panel run-controls" aria-label="Run">
+      <div className="buttons">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void controller.play()}
+          disabled={!ready || run.busy || (active && !stale)}
+          data-testid="btn-play"
+          title="Train (Space)"
+        >
+          <span aria-hidden="true">▶</span> Play
+        </button>
+        <button type="button" onClick={() => void controller.pause()} disabled={run.busy || !active} data-testid="btn-pause" title="Pause (Space)">
+          <span aria-hidden="true">❚❚</span> Pause
+        </button>
+        <button type="button" onClick={() => void controller.step()} disabled={!ready || run.busy || active} data-testid="btn-step" title="One step (.)">
+          <span aria-hidden="true">⇥</span> Step
+        </button>
+        <button
+          type="button"
+          onClick={() => void controller.reset()}
+          disabled={run.busy || (run.id === null && run.error === null)}
+          data-testid="btn-reset"
+          title="Stop and forget the run (Shift+R)"
+        >
+          <span aria-hidden="true">↺</span> Reset
+        </button>
+      </div>
+      <div className="run-line">
+        <span className={`badge status-${run.status}`} data-testid="run-status" data-status={run.status}>
+          <span aria-hidden="true">{STATUS_ICON[run.status] ?? ""} </span>
+          {run.status}
+        </span>
+        <span className="counter">
+          step <strong data-testid="step-count">{run.step}</strong>
+        </span>
+        <span className="muted" data-testid="steps-per-s">
+          {run.stepsPerS !== null && run.status === "running" ? `${Math.round(run.stepsPerS)} steps/s` : ""}
+        </span>
+      </div>
+      <dl className="latest">
+        <dt>train loss</dt>
+        <dd data-testid="train-loss">{number(run.latest.train_loss)}</dd>
+        <dt>test loss</dt>
+        <dd data-testid="test-loss">{number(run.latest.test_loss)}</dd>
+        <dt>train acc</dt>
+        <dd data-testid="train-acc">{percent(run.latest.train_acc)}</dd>
+        <dt>test acc</dt>
+        <dd data-testid="test-acc" data-value={run.latest.test_acc ?? ""}>
+          {percent(run.latest.test_acc)}
+        </dd>
+      </dl>
+      {run.connection === "reconnecting" && (
+        <p className="note" role="status">
+          Connection lost: reconnecting…
+        </p>
+      )}
+      {stale && run.status !== "idle" && (
+        <p className="note" role="status">
+          The setup changed since this run was created: play trains a new run.
+        </p>
+      )}
+    </section>
+  );
+}

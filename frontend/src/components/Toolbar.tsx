@@ -1,0 +1,111 @@
+// The top bar: demos, undo/redo, clear, export/import, large-font mode, help.
+import { useRef, type ChangeEvent } from "react";
+import { useActions, usePlayground, usePlaygroundContext } from "../context";
+import { parseSetup } from "../state/setup";
+import { setupOf, specOf } from "../state/store";
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function Toolbar({ onHelp }: { onHelp: () => void }) {
+  const { store, controller } = usePlaygroundContext();
+  const presets = usePlayground((s) => s.catalog.presets);
+  const canUndo = usePlayground((s) => s.past.length > 0);
+  const canRedo = usePlayground((s) => s.future.length > 0);
+  const largeFont = usePlayground((s) => s.largeFont);
+  const actions = useActions();
+  const fileRef = useRef<HTMLInputElement>(null);
+
+  const loadPreset = (event: ChangeEvent<HTMLSelectElement>) => {
+    const preset = presets.find((p) => p.name === event.target.value);
+    event.target.value = "";
+    if (!preset) return;
+    try {
+      const setup = parseSetup(preset.run, setupOf(store.getState()));
+      void controller.reset();
+      actions.loadSetup({ ...setup, network: { ...setup.network, name: setup.network.name ?? preset.name } });
+      actions.setNotice(`Loaded “${preset.title}”: ${preset.doc}`);
+    } catch (error) {
+      actions.setNotice(`Cannot load the demo: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const exportSpec = () => {
+    const spec = specOf(store.getState());
+    download(`${spec.name || "network"}.json`, `${JSON.stringify(spec, null, 2)}\n`);
+  };
+
+  const importFile = async (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = "";
+    if (!file) return;
+    try {
+      const setup = parseSetup(JSON.parse(await file.text()), setupOf(store.getState()));
+      void controller.reset();
+      actions.loadSetup(setup);
+      actions.setNotice(`Imported ${file.name}.`);
+    } catch (error) {
+      actions.setNotice(`Cannot import ${file.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const toggleFont = () => {
+    actions.setLargeFont(!largeFont);
+    try {
+      localStorage.setItem("layerlab.largeFont", largeFont ? "0" : "1");
+    } catch {
+      // Storage may be off: the mode still applies to this page.
+    }
+  };
+
+  return (
+    <header className="toolbar">
+      <h1>
+        <img src="/favicon.svg" alt="" width={22} height={22} /> LayerLab
+      </h1>
+      <label className="preset">
+        <span className="sr-only">Load a demo</span>
+        <select defaultValue="" onChange={loadPreset} data-testid="preset-select" disabled={presets.length === 0}>
+          <option value="">Load a demo…</option>
+          {presets.map((p) => (
+            <option key={p.name} value={p.name} title={p.doc}>
+              {p.title}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="tools">
+        <button type="button" onClick={actions.undo} disabled={!canUndo} data-testid="btn-undo" title="Undo (Ctrl+Z)">
+          ↶ Undo
+        </button>
+        <button type="button" onClick={actions.redo} disabled={!canRedo} data-testid="btn-redo" title="Redo (Ctrl+Shift+Z)">
+          ↷ Redo
+        </button>
+        <button type="button" onClick={actions.clearNetwork} data-testid="btn-clear" title="Keep only the input and the output">
+          Clear
+        </button>
+        <button type="button" onClick={exportSpec} data-testid="btn-export" title="Download the network spec (JSON)">
+          Export
+        </button>
+        <button type="button" onClick={() => fileRef.current?.click()} data-testid="btn-import" title="Load a network spec or run config (JSON)">
+          Import
+        </button>
+        <input ref={fileRef} type="file" accept="application/json,.json" hidden onChange={(e) => void importFile(e)} data-testid="import-file" />
+        <button type="button" onClick={toggleFont} aria-pressed={largeFont} data-testid="btn-large-font" title="Large text for projectors">
+          A+
+        </button>
+        <button type="button" onClick={onHelp} data-testid="btn-help" title="Keyboard shortcuts (?)">
+          ?
+        </button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,131 @@
+// Form fields from the JSON Schema the registries serve, and the text <-> value
+// conversion of their inputs. Values the page cannot read are passed on as typed,
+// so that the server says what is wrong, in its own words.
+import type { JsonSchema } from "../api/types";
+
+export type Widget =
+  | { kind: "enum"; options: string[] }
+  | { kind: "boolean" }
+  | { kind: "number"; integer: boolean; min?: number; max?: number }
+  /** A number or a list of numbers ("3" or "3, 5"), like kernel_size or a shape. */
+  | { kind: "list"; integer: boolean }
+  | { kind: "text" };
+
+export interface Field {
+  key: string;
+  title: string;
+  description: string;
+  default: unknown;
+  required: boolean;
+  nullable: boolean;
+  widget: Widget;
+}
+
+function variantsOf(schema: JsonSchema): JsonSchema[] {
+  return schema.anyOf ?? [schema];
+}
+
+function widgetOf(variants: JsonSchema[]): Widget {
+  const [only] = variants;
+  if (variants.length === 1 && only) {
+    if (only.enum) return { kind: "enum", options: only.enum.map(String) };
+    if (only.type === "boolean") return { kind: "boolean" };
+    if (only.type === "integer" || only.type === "number") {
+      const widget: Widget = { kind: "number", integer: only.type === "integer" };
+      if (only.minimum !== undefined) widget.min = only.minimum;
+      if (only.maximum !== undefined) widget.max = only.maximum;
+      return widget;
+    }
+  }
+  if (variants.some((v) => v.type === "array")) {
+    const numbers = variants.flatMap((v) => (v.type === "array" ? [...(v.prefixItems ?? []), v.items ?? {}] : [v]));
+    return { kind: "list", integer: !numbers.some((v) => v.type === "number") };
+  }
+  if (variants.every((v) => v.type === "integer" || v.type === "number")) {
+    return { kind: "number", integer: variants.every((v) => v.type === "integer") };
+  }
+  return { kind: "text" };
+}
+
+/** The fields of an object schema, in the schema's order, required ones first. */
+export function fieldsOf(schema: JsonSchema | undefined): Field[] {
+  const properties = schema?.properties ?? {};
+  const required = new Set(schema?.required ?? []);
+  const fields = Object.entries(properties).map(([key, prop]): Field => {
+    const variants = variantsOf(prop);
+    const concrete = variants.filter((v) => v.type !== "null");
+    return {
+      key,
+      title: prop.title ?? key,
+      description: prop.description ?? "",
+      default: prop.default,
+      required: required.has(key),
+      nullable: concrete.length < variants.length,
+      widget: widgetOf(concrete.length > 0 ? concrete : variants),
+    };
+  });
+  return [...fields.filter((f) => f.required), ...fields.filter((f) => !f.required)];
+}
+
+/** The text an input shows for a value. */
+export function formatValue(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (Array.isArray(value)) return value.map(formatValue).join(", ");
+  if (typeof value === "string") return value;
+  return JSON.stringify(value) ?? "";
+}
+
+function asNumber(text: string): number | null {
+  if (text.trim() === "") return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The value typed text stands for; undefined when empty (the param is then left out
+ * and the server's default applies, or it says the param is required).
+ */
+export function parseInput(text: string, widget: Widget): unknown {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  switch (widget.kind) {
+    case "number": {
+      const n = asNumber(trimmed);
+      return n === null ? trimmed : n;
+    }
+    case "list": {
+      const parts = trimmed
+        .replace(/^\[|\]$/g, "")
+        .split(/[\s,x×]+/)
+        .filter((p) => p !== "");
+      const numbers = parts.map(asNumber);
+      if (numbers.some((n) => n === null) || numbers.length === 0) return trimmed;
+      return numbers.length === 1 ? numbers[0] : numbers;
+    }
+    case "boolean":
+      return trimmed === "true";
+    default:
+      return trimmed;
+  }
+}
+
+/** A short reading of a node's params for its face on the canvas (e.g. "16" or "k3 s2"). */
+export function summarizeParams(params: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const short: Record<string, string> = {
+    out_features: "",
+    out_channels: "",
+    kernel_size: "k",
+    stride: "s",
+    padding: "p",
+    p: "p=",
+    loss: "",
+    negative_slope: "slope ",
+    num_groups: "groups ",
+    scale_factor: "×",
+  };
+  for (const [key, prefix] of Object.entries(short)) {
+    if (params[key] !== undefined && params[key] !== null) parts.push(`${prefix}${formatValue(params[key])}`);
+  }
+  return parts.join(" ");
+}

@@ -1,0 +1,17 @@
+// Load the registries (layers, datasets, presets) the page is built from.
+import { useCallback, useEffect } from "react";
+import { api } from "../api/client";
+import type { PlaygroundStore } from "../state/store";
+
+export function useCatalog(store: PlaygroundStore): () => void {
+  const load = useCallback(() => {
+    store.setState({ catalogState: "loading", catalogError: null });
+    Promise.all([api.layers(), api.datasets(), api.presets()])
+      .then(([layers, datasets, presets]) => store.getState().actions.setCatalog({ layers, datasets, presets }))
+      .catch((error: unknown) =>
+        store.getState().actions.setCatalogError(error instanceof Error ? error.message : String(error)),
+      );
+  }, [store]);
+  useEffect(load, [load]);
+  return load;
+}

@@ -1,0 +1,58 @@
+// Entry: read the setup from the link (or start from the starter network), wire the
+// store, the run controller and the stream, and render.
+import "@xyflow/react/dist/style.css";
+import "./styles.css";
+import { ReactFlowProvider } from "@xyflow/react";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { api, streamUrl } from "./api/client";
+import { App } from "./App";
+import { ErrorBoundary } from "./components/ErrorBoundary";
+import { PlaygroundContext, type Playground } from "./context";
+import { RunController } from "./run/controller";
+import { MetricsLog } from "./run/metrics";
+import { decodeSetupHash } from "./state/hash";
+import { starterSetup } from "./state/setup";
+import { createPlaygroundStore } from "./state/store";
+import { RunStream } from "./stream/client";
+
+function boot(): Playground {
+  const starter = starterSetup();
+  let setup = starter;
+  let problem: string | null = null;
+  try {
+    setup = decodeSetupHash(window.location.hash, starter) ?? starter;
+  } catch (error) {
+    problem = error instanceof Error ? error.message : String(error);
+  }
+  const store = createPlaygroundStore({ setup });
+  const actions = store.getState().actions;
+  if (problem) actions.setNotice(`The link's setup could not be read (${problem}); the starter network is loaded.`);
+  try {
+    actions.setLargeFont(localStorage.getItem("layerlab.largeFont") === "1");
+  } catch {
+    // No storage: default size.
+  }
+  const metrics = new MetricsLog();
+  const controller = new RunController({
+    store,
+    api,
+    metrics,
+    openStream: (runId, handlers) => new RunStream(streamUrl(runId), handlers, { topics: ["metrics"], maxHz: 10 }),
+  });
+  return { store, controller, metrics };
+}
+
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root");
+createRoot(root).render(
+  <StrictMode>
+    <PlaygroundContext.Provider value={boot()}>
+      <ReactFlowProvider>
+        <ErrorBoundary>
+          <App />
+        </ErrorBoundary>
+      </ReactFlowProvider>
+    </PlaygroundContext.Provider>
+  </StrictMode>,
+);

@@ -1,0 +1,197 @@
+import { describe, expect, test } from "vitest";
+import { ApiError, type Api } from "../api/client";
+import type { ControlAction, RunBody, RunRecord, RunStatus } from "../api/types";
+import type { StreamHandlers } from "../stream/client";
+import { createPlaygroundStore } from "../state/store";
+import { latestOf, RunController, type StreamLike } from "./controller";
+import { MetricsLog } from "./metrics";
+
+type Call = [string, ...unknown[]];
+
+function fakeApi(calls: Call[], options: { refuse?: ApiError } = {}) {
+  let n = 0;
+  const record = (id: string, status: RunStatus): RunRecord => ({ id, name: "x", status, error: null, step: 0 });
+  const api: Pick<Api, "createRun" | "control" | "patchTraining"> = {
+    createRun: (body: RunBody) => {
+      calls.push(["create", body]);
+      if (options.refuse) return Promise.reject(options.refuse);
+      n += 1;
+      return Promise.resolve(record(`r${n}`, "created"));
+    },
+    control: (id: string, action: ControlAction, steps?: number) => {
+      calls.push(steps === undefined ? [action, id] : [action, id, steps]);
+      const status = action === "start" || action === "resume" ? "queued" : action === "stop" ? "stopped" : "paused";
+      return Promise.resolve(record(id, status));
+    },
+    patchTraining: (id, changes) => {
+      calls.push(["patch", id, changes]);
+      return Promise.resolve(record(id, "running"));
+    },
+  };
+  return api;
+}
+
+function harness(options: { refuse?: ApiError } = {}) {
+  const calls: Call[] = [];
+  const store = createPlaygroundStore();
+  const metrics = new MetricsLog();
+  const streams: { id: string; handlers: StreamHandlers; closed: boolean }[] = [];
+  const timers: (() => void)[] = [];
+  const controller = new RunController({
+    store,
+    api: fakeApi(calls, options),
+    metrics,
+    openStream: (id, handlers): StreamLike => {
+      const s = { id, handlers, closed: false };
+      streams.push(s);
+      return { start: () => undefined, close: () => void (s.closed = true) };
+    },
+    setTimer: (fn) => {
+      timers.push(fn);
+      return timers.length;
+    },
+    clearTimer: () => undefined,
+  });
+  const status = (s: RunStatus, i = streams.length - 1) => {
+    const stream = streams[i];
+    stream?.handlers.onConnection?.("open");
+    stream?.handlers.onStatus?.({ type: "status", status: s, error: null, step: null });
+  };
+  return { calls, store, metrics, streams, controller, timers, status, run: () => store.getState().run };
+}
+
+describe("RunController", () => {
+  test("play creates a run from the page, listens to it, and starts it", async () => {
+    const h = harness();
+    await h.controller.play();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start"]);
+    const body = h.calls[0]?.[1] as RunBody;
+    expect(body.network.nodes[0]?.type).toBe("input");
+    expect(body.dataset).toEqual(h.store.getState().dataset);
+    expect(body.training).toEqual(h.store.getState().training);
+    expect(h.streams.map((s) => s.id)).toEqual(["r1"]);
+    expect(h.run()).toMatchObject({ id: "r1", status: "queued", busy: false, error: null });
+  });
+
+  test("the stream's statuses and metrics drive the run state", async () => {
+    const h = harness();
+    await h.controller.play();
+    h.status("running");
+    h.streams[0]?.handlers.onMetrics?.([
+      { step: 10, train_loss: 0.7, steps_per_s: 100 },
+      { step: 20, train_loss: 0.5, test_acc: 0.8, steps_per_s: 120 },
+    ]);
+    expect(h.run()).toMatchObject({ status: "running", step: 20, stepsPerS: 120 });
+    expect(h.run().latest).toEqual({ train_loss: 0.5, test_loss: null, train_acc: null, test_acc: 0.8 });
+    expect(h.metrics.size).toBe(2);
+    h.streams[0]?.handlers.onStatus?.({ type: "status", status: "failed", error: "the loss became NaN", step: 25 });
+    expect(h.run()).toMatchObject({ status: "failed", error: "the loss became NaN", step: 25 });
+  });
+
+  test("pause, then play resumes the same run", async () => {
+    const h = harness();
+    await h.controller.play();
+    h.status("running");
+    await h.controller.pause();
+    h.status("paused");
+    await h.controller.play();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "pause", "resume"]);
+    expect(h.streams).toHaveLength(1);
+  });
+
+  test("answers to controls never undo a newer status from the stream", async () => {
+    const h = harness();
+    await h.controller.play();
+    h.status("running");
+    h.status("paused"); // the worker paused before the answer to "pause" came back
+    expect(h.run().status).toBe("paused");
+  });
+
+  test("play after the setup changed stops the old run and makes a new one", async () => {
+    const h = harness();
+    await h.controller.play();
+    h.status("running");
+    h.metrics.append([{ step: 5 }]);
+    h.store.getState().actions.setDataset("spiral");
+    expect(h.controller.isCurrent()).toBe(false);
+    await h.controller.play();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "stop", "create", "start"]);
+    expect(h.streams[0]?.closed).toBe(true);
+    expect(h.metrics.size).toBe(0);
+    expect(h.run().id).toBe("r2");
+  });
+
+  test("moving a node or changing the learning rate keeps the run", async () => {
+    const h = harness();
+    await h.controller.play();
+    h.status("paused");
+    const actions = h.store.getState().actions;
+    actions.applyNodeChanges([{ type: "position", id: "h1", position: { x: 999, y: 9 }, dragging: false }]);
+    actions.setTraining({ lr: 0.3 });
+    expect(h.controller.isCurrent()).toBe(true);
+  });
+
+  test("step creates the run if needed, then steps it", async () => {
+    const h = harness();
+    await h.controller.step();
+    expect(h.calls.map((c) => c.slice(0, 1)[0])).toEqual(["create", "step"]);
+    expect(h.calls[1]).toEqual(["step", "r1", 1]);
+    h.status("paused");
+    await h.controller.step(5);
+    expect(h.calls[2]).toEqual(["step", "r1", 5]);
+  });
+
+  test("a run the server refuses shows its errors and no run", async () => {
+    const refusal = new ApiError(422, "the run is invalid", [{ node: "out", field: "shape", message: "needs 2 values" }]);
+    const h = harness({ refuse: refusal });
+    await h.controller.play();
+    expect(h.calls.map((c) => c[0])).toEqual(["create"]);
+    expect(h.store.getState().runErrors).toEqual(refusal.errors);
+    expect(h.run()).toMatchObject({ id: null, status: "idle", busy: false });
+    expect(h.run().error).toContain("needs 2 values");
+  });
+
+  test("live training changes are sent together, after a pause in typing; others wait for the next run", async () => {
+    const h = harness();
+    h.controller.trainingChanged({ lr: 0.1 }); // no run: nothing to send
+    expect(h.timers).toHaveLength(0);
+    await h.controller.play();
+    h.status("running");
+    h.controller.trainingChanged({ lr: 0.1 });
+    h.controller.trainingChanged({ lr: 0.2, batch_size: 64 });
+    h.controller.trainingChanged({ optimizer: "sgd", seed: 4 });
+    expect(h.calls.filter((c) => c[0] === "patch")).toEqual([]);
+    h.timers[h.timers.length - 1]?.();
+    await Promise.resolve();
+    expect(h.calls.filter((c) => c[0] === "patch")).toEqual([["patch", "r1", { lr: 0.2, batch_size: 64 }]]);
+  });
+
+  test("reset stops the run, closes the stream, clears the charts and the state", async () => {
+    const h = harness();
+    await h.controller.play();
+    h.status("running");
+    h.metrics.append([{ step: 1 }]);
+    await h.controller.reset();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "stop"]);
+    expect(h.streams[0]?.closed).toBe(true);
+    expect(h.metrics.size).toBe(0);
+    expect(h.run()).toMatchObject({ id: null, status: "idle", step: 0 });
+  });
+
+  test("a finished run is not stopped again, and play makes a new one", async () => {
+    const h = harness();
+    await h.controller.play();
+    h.status("completed");
+    await h.controller.play();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "create", "start"]);
+  });
+});
+
+test("latestOf keeps the last value of each curve", () => {
+  const empty = { train_loss: null, test_loss: null, train_acc: null, test_acc: null };
+  expect(latestOf(empty, [{ step: 1, train_loss: 1, test_acc: 0.5 }, { step: 2, train_loss: 0.5, test_acc: null }])).toEqual({
+    ...empty,
+    train_loss: 0.5,
+    test_acc: 0.5,
+  });
+});

@@ -1,0 +1,266 @@
+// Play, pause, step, reset and live training changes: the run's life cycle,
+// between the store, the REST API and the stream.
+import { ApiError, type Api } from "../api/client";
+import {
+  LIVE_TRAINING_FIELDS,
+  TERMINAL_STATUSES,
+  type LiveTrainingField,
+  type MetricsRow,
+  type RunStatus,
+  type TrainingConfig,
+} from "../api/types";
+import type { StreamHandlers } from "../stream/client";
+import { runKey } from "../state/setup";
+import { setupOf, type LatestMetrics, type PlaygroundStore, type RunState } from "../state/store";
+import type { MetricsLog } from "./metrics";
+
+export interface StreamLike {
+  start(): void;
+  close(): void;
+}
+
+export interface ControllerDeps {
+  store: PlaygroundStore;
+  api: Pick<Api, "createRun" | "control" | "patchTraining">;
+  metrics: MetricsLog;
+  openStream: (runId: string, handlers: StreamHandlers) => StreamLike;
+  /** Delay before live training changes are sent (coalesces typing). */
+  patchDelayMs?: number;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+}
+
+function isTerminal(status: RunState["status"]): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+function message(error: unknown): string {
+  if (error instanceof ApiError) {
+    const first = error.errors[0];
+    return first ? `${error.message}: ${first.message}` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Newest value of each curve, carried over where a row has none. */
+export function latestOf(previous: LatestMetrics, rows: readonly MetricsRow[]): LatestMetrics {
+  const out = { ...previous };
+  for (const row of rows) {
+    for (const key of ["train_loss", "test_loss", "train_acc", "test_acc"] as const) {
+      const v = row[key];
+      if (typeof v === "number") out[key] = v;
+    }
+  }
+  return out;
+}
+
+export class RunController {
+  private stream: StreamLike | null = null;
+  private pending: Partial<Pick<TrainingConfig, LiveTrainingField>> = {};
+  private patchTimer: unknown = null;
+  private readonly patchDelayMs: number;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clearTimer: (handle: unknown) => void;
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.patchDelayMs = deps.patchDelayMs ?? 300;
+    this.setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = deps.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+  }
+
+  private get run(): RunState {
+    return this.deps.store.getState().run;
+  }
+
+  private update(changes: Partial<RunState>): void {
+    this.deps.store.getState().actions.updateRun(changes);
+  }
+
+  /** Whether the current run was made from the setup now on the page. */
+  isCurrent(): boolean {
+    const state = this.deps.store.getState();
+    return state.run.id !== null && state.run.key === runKey(setupOf(state));
+  }
+
+  /** Train: resume or start the current run, or create one from the page first. */
+  async play(): Promise<void> {
+    const run = this.run;
+    if (run.busy) return;
+    const current = this.isCurrent() && !isTerminal(run.status);
+    if (current && (run.status === "running" || run.status === "queued")) return;
+    await this.guard(async () => {
+      if (current && run.id) {
+        const record = await this.deps.api.control(run.id, run.status === "paused" ? "resume" : "start");
+        this.applyRecord(record.status, record.error);
+        return;
+      }
+      const id = await this.create();
+      if (id === null) return;
+      const record = await this.deps.api.control(id, "start");
+      this.applyRecord(record.status, record.error);
+    });
+  }
+
+  async pause(): Promise<void> {
+    const run = this.run;
+    if (run.busy || !run.id || !(run.status === "running" || run.status === "queued")) return;
+    const id = run.id;
+    await this.guard(async () => {
+      const record = await this.deps.api.control(id, "pause");
+      this.applyRecord(record.status, record.error);
+    });
+  }
+
+  async togglePlay(): Promise<void> {
+    if (this.run.status === "running" || this.run.status === "queued") await this.pause();
+    else await this.play();
+  }
+
+  /** Take n steps, then stay paused (creating the run first if needed). */
+  async step(n = 1): Promise<void> {
+    const run = this.run;
+    if (run.busy || run.status === "running") return;
+    await this.guard(async () => {
+      let id = this.isCurrent() && !isTerminal(run.status) ? run.id : null;
+      if (id === null) id = await this.create();
+      if (id === null) return;
+      const record = await this.deps.api.control(id, "step", n);
+      this.applyRecord(record.status, record.error);
+    });
+  }
+
+  /** Stop the run (if any), forget it and clear the charts. */
+  async reset(): Promise<void> {
+    await this.discard();
+    this.deps.store.getState().actions.resetRun();
+  }
+
+  /** Training settings changed on the page: send the live ones to a run that can still take them. */
+  trainingChanged(changes: Partial<TrainingConfig>): void {
+    const run = this.run;
+    if (!run.id || run.status === "idle" || isTerminal(run.status)) return;
+    for (const field of LIVE_TRAINING_FIELDS) {
+      const value = changes[field];
+      if (value !== undefined) (this.pending as Record<string, unknown>)[field] = value;
+    }
+    if (Object.keys(this.pending).length === 0) return;
+    if (this.patchTimer !== null) this.clearTimer(this.patchTimer);
+    this.patchTimer = this.setTimer(() => void this.flushTraining(), this.patchDelayMs);
+  }
+
+  async flushTraining(): Promise<void> {
+    this.patchTimer = null;
+    const changes = this.pending;
+    this.pending = {};
+    const id = this.run.id;
+    if (!id || Object.keys(changes).length === 0) return;
+    try {
+      await this.deps.api.patchTraining(id, changes);
+      if (this.run.error?.startsWith("training change refused")) this.update({ error: null });
+    } catch (error) {
+      this.update({ error: `training change refused: ${message(error)}` });
+    }
+  }
+
+  dispose(): void {
+    this.stream?.close();
+    this.stream = null;
+    if (this.patchTimer !== null) this.clearTimer(this.patchTimer);
+  }
+
+  private async guard(work: () => Promise<void>): Promise<void> {
+    this.update({ busy: true });
+    try {
+      await work();
+    } catch (error) {
+      this.update({ error: message(error) });
+    } finally {
+      this.update({ busy: false });
+    }
+  }
+
+  private applyRecord(status: RunStatus, error: string | null): void {
+    // The stream reports every change of status, and may already have reported a newer
+    // one than this answer (a pause answered "running" while the worker had paused):
+    // answers only count while the stream is not connected.
+    if (this.run.connection === "open") return;
+    this.update({ status, error });
+  }
+
+  private async discard(): Promise<void> {
+    const run = this.run;
+    this.stream?.close();
+    this.stream = null;
+    this.pending = {};
+    if (run.id && run.status !== "idle" && !isTerminal(run.status)) {
+      try {
+        await this.deps.api.control(run.id, "stop");
+      } catch {
+        // Already finished or gone: nothing to stop.
+      }
+    }
+    this.deps.metrics.clear();
+  }
+
+  /** Create a run from the page's setup; null (with the errors shown) when the server refuses it. */
+  private async create(): Promise<string | null> {
+    await this.discard();
+    const state = this.deps.store.getState();
+    const setup = setupOf(state);
+    state.actions.resetRun();
+    this.update({ busy: true });
+    try {
+      const record = await this.deps.api.createRun({
+        name: state.name || "playground",
+        network: setup.network,
+        dataset: setup.dataset,
+        training: setup.training,
+        device: "auto",
+      });
+      state.actions.setRunErrors([]);
+      this.update({ id: record.id, status: record.status, error: null, step: record.step, key: runKey(setup) });
+      this.listen(record.id);
+      return record.id;
+    } catch (error) {
+      if (error instanceof ApiError && error.errors.length > 0) state.actions.setRunErrors(error.errors);
+      this.update({ error: `cannot create the run: ${message(error)}` });
+      return null;
+    }
+  }
+
+  private listen(runId: string): void {
+    const handlers: StreamHandlers = {
+      onStatus: (frame) => {
+        if (this.run.id !== runId) return;
+        if (frame.status === "deleted") {
+          this.update({ status: "stopped", error: "the run was deleted on the server" });
+          return;
+        }
+        this.update({
+          status: frame.status,
+          error: frame.error,
+          step: Math.max(this.run.step, frame.step ?? 0),
+        });
+      },
+      onMetrics: (rows) => {
+        if (this.run.id !== runId) return;
+        this.deps.metrics.append(rows);
+        const last = rows[rows.length - 1];
+        const run = this.run;
+        this.update({
+          step: Math.max(run.step, last?.step ?? 0),
+          stepsPerS: typeof last?.steps_per_s === "number" ? last.steps_per_s : run.stepsPerS,
+          latest: latestOf(run.latest, rows),
+        });
+      },
+      onConnection: (connection) => {
+        if (this.run.id === runId) this.update({ connection });
+      },
+      onProblem: (text) => {
+        if (this.run.id === runId) this.deps.store.getState().actions.setNotice(text);
+      },
+    };
+    this.stream = this.deps.openStream(runId, handlers);
+    this.stream.start();
+  }
+}

@@ -1,0 +1,445 @@
+// The playground's state and the only ways to change it (typed actions).
+// The network lives as editor nodes and edges; `specOf` gives the contract's spec.
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type XYPosition,
+} from "@xyflow/react";
+import { createStore, type StoreApi } from "zustand/vanilla";
+import type {
+  DatasetInfo,
+  DatasetRef,
+  JsonSchema,
+  LayerInfo,
+  NetworkSpec,
+  Preset,
+  RunStatus,
+  SpecError,
+  TrainingConfig,
+  ValidationReport,
+} from "../api/types";
+import {
+  connectionProblem,
+  edgeId,
+  flowToSpec,
+  LAYOUT,
+  nextNodeId,
+  specToFlow,
+  type LayerEdge,
+  type LayerNode,
+} from "../graph/graph";
+import type { ConnectionState } from "../stream/client";
+import { starterSetup, type Setup } from "./setup";
+
+export interface Catalog {
+  layers: LayerInfo[];
+  datasets: DatasetInfo[];
+  presets: Preset[];
+}
+
+export type LoadState = "loading" | "ready" | "error";
+
+/** The latest value of each curve (rows without an evaluation leave test values as they were). */
+export interface LatestMetrics {
+  train_loss: number | null;
+  test_loss: number | null;
+  train_acc: number | null;
+  test_acc: number | null;
+}
+
+export interface RunState {
+  id: string | null;
+  /** `idle`: no run yet (or after reset). */
+  status: RunStatus | "idle";
+  /** Why the run failed, or why a control was refused, in the server's words. */
+  error: string | null;
+  step: number;
+  stepsPerS: number | null;
+  latest: LatestMetrics;
+  /** runKey() of the setup the run was created from. */
+  key: string | null;
+  connection: ConnectionState | null;
+  /** A request to the server is in flight. */
+  busy: boolean;
+}
+
+interface Snapshot {
+  nodes: LayerNode[];
+  edges: LayerEdge[];
+}
+
+export const HISTORY_LIMIT = 100;
+/** Param edits to one field within this many ms are one undo step (typing "128" is one edit). */
+export const COALESCE_MS = 1500;
+
+export interface PlaygroundActions {
+  setCatalog: (catalog: Catalog) => void;
+  setCatalogError: (message: string) => void;
+
+  addNode: (type: string, position: XYPosition) => string;
+  applyNodeChanges: (changes: NodeChange<LayerNode>[]) => void;
+  applyEdgeChanges: (changes: EdgeChange<LayerEdge>[]) => void;
+  /** Add an edge; returns why it was refused, or null. */
+  connect: (connection: Pick<Connection, "source" | "target">) => string | null;
+  select: (nodeId: string | null) => void;
+  deleteSelection: () => void;
+  deleteNode: (id: string) => void;
+  deleteEdge: (id: string) => void;
+  /** Set a param (undefined removes it, so the server's default applies). */
+  setParam: (nodeId: string, key: string, value: unknown) => void;
+  clearNetwork: () => void;
+  undo: () => void;
+  redo: () => void;
+
+  /** Replace network, dataset and training (preset, import, link). Undoable for the network. */
+  loadSetup: (setup: Setup) => void;
+  setDataset: (name: string) => void;
+  setDatasetParam: (key: string, value: unknown) => void;
+  setTraining: (changes: Partial<TrainingConfig>) => void;
+
+  setValidation: (report: ValidationReport | null, problem?: string | null) => void;
+  setValidating: (validating: boolean) => void;
+  setRunErrors: (errors: SpecError[]) => void;
+  updateRun: (changes: Partial<RunState>) => void;
+  resetRun: () => void;
+  setNotice: (message: string | null) => void;
+  setLargeFont: (on: boolean) => void;
+}
+
+export interface PlaygroundState {
+  catalog: Catalog;
+  catalogState: LoadState;
+  catalogError: string | null;
+  name: string;
+  nodes: LayerNode[];
+  edges: LayerEdge[];
+  dataset: DatasetRef;
+  training: TrainingConfig;
+  past: Snapshot[];
+  future: Snapshot[];
+  /** Increments on every change of the network, dataset or training (drives validation and the hash). */
+  revision: number;
+  /** Increments when a whole new network is loaded: the canvas then fits it into view. */
+  viewVersion: number;
+  validation: ValidationReport | null;
+  validating: boolean;
+  /** Validation could not be asked (server unreachable): not a problem of the network. */
+  validationProblem: string | null;
+  /** Errors the server gave when creating a run (checks validation does not make). */
+  runErrors: SpecError[];
+  run: RunState;
+  notice: string | null;
+  largeFont: boolean;
+  actions: PlaygroundActions;
+}
+
+export type PlaygroundStore = StoreApi<PlaygroundState>;
+
+export const IDLE_RUN: RunState = {
+  id: null,
+  status: "idle",
+  error: null,
+  step: 0,
+  stepsPerS: null,
+  latest: { train_loss: null, test_loss: null, train_acc: null, test_acc: null },
+  key: null,
+  connection: null,
+  busy: false,
+};
+
+/** The values a fresh node of a type starts with: only what is required and has no default. */
+export function initialParams(layer: LayerInfo | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const schema = layer?.params_schema;
+  for (const key of schema?.required ?? []) {
+    const prop: JsonSchema | undefined = schema?.properties?.[key];
+    if (!prop || prop.default !== undefined) continue;
+    if (prop.enum && prop.enum.length > 0) out[key] = prop.enum[0];
+    else if (prop.type === "integer") out[key] = Math.max(prop.minimum ?? 1, key.startsWith("out_") ? 16 : 1);
+    else if (prop.type === "number") out[key] = prop.minimum ?? 0;
+    else if (prop.type === "boolean") out[key] = false;
+  }
+  return out;
+}
+
+function strip(nodes: readonly LayerNode[], edges: readonly LayerEdge[]): Snapshot {
+  return {
+    nodes: nodes.map((n) => ({ id: n.id, type: "layer", position: { ...n.position }, data: n.data })),
+    edges: edges.map((e) => ({ id: e.id, source: e.source, target: e.target })),
+  };
+}
+
+export interface StoreOptions {
+  setup?: Setup;
+  now?: () => number;
+}
+
+export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundStore {
+  const now = options.now ?? (() => Date.now());
+  const initial = options.setup ?? starterSetup();
+  const flow = specToFlow(initial.network);
+  let lastParamEdit: { key: string; at: number } | null = null;
+  let dragStart: Snapshot | null = null;
+
+  return createStore<PlaygroundState>()((set, get) => {
+    /** Record the current network for undo, then apply a change to it. */
+    const edit = (change: (s: PlaygroundState) => Partial<PlaygroundState>, coalesceKey?: string): void => {
+      const state = get();
+      const t = now();
+      const coalesce =
+        coalesceKey !== undefined &&
+        lastParamEdit !== null &&
+        lastParamEdit.key === coalesceKey &&
+        t - lastParamEdit.at < COALESCE_MS;
+      lastParamEdit = coalesceKey !== undefined ? { key: coalesceKey, at: t } : null;
+      const past = coalesce ? state.past : [...state.past, strip(state.nodes, state.edges)].slice(-HISTORY_LIMIT);
+      set({ ...change(state), past, future: [], revision: state.revision + 1, runErrors: [] });
+    };
+
+    const restore = (snapshot: Snapshot): Partial<PlaygroundState> => ({
+      nodes: snapshot.nodes.map((n) => ({ ...n, data: n.data })),
+      edges: snapshot.edges.map((e) => ({ ...e })),
+    });
+
+    const actions: PlaygroundActions = {
+      setCatalog: (catalog) => set({ catalog, catalogState: "ready", catalogError: null }),
+      setCatalogError: (message) => set({ catalogState: "error", catalogError: message }),
+
+      addNode: (type, position) => {
+        const state = get();
+        const id = nextNodeId(type, state.nodes.map((n) => n.id));
+        const layer = state.catalog.layers.find((l) => l.type === type);
+        const node: LayerNode = {
+          id,
+          type: "layer",
+          position: { x: Math.round(position.x), y: Math.round(position.y) },
+          data: { layerType: type, params: initialParams(layer) },
+          selected: true,
+        };
+        edit((s) => ({
+          nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
+          edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+        }));
+        return id;
+      },
+
+      applyNodeChanges: (changes) => {
+        const state = get();
+        // Removals go through deleteSelection (one undo step); React Flow's own delete key is off.
+        const kept = changes.filter((c) => c.type !== "remove");
+        const moves = kept.filter((c) => c.type === "position");
+        const moved = moves.length > 0;
+        const dragging = moves.some((c) => c.type === "position" && c.dragging);
+        if (moved && dragging && dragStart === null) dragStart = strip(state.nodes, state.edges);
+        const nodes = applyNodeChanges(kept, state.nodes);
+        if (moved && !dragging && dragStart !== null) {
+          const before = dragStart;
+          dragStart = null;
+          lastParamEdit = null;
+          set({
+            nodes,
+            past: [...state.past, before].slice(-HISTORY_LIMIT),
+            future: [],
+            revision: state.revision + 1,
+          });
+          return;
+        }
+        set(moved ? { nodes, revision: state.revision + 1 } : { nodes });
+      },
+
+      applyEdgeChanges: (changes) => {
+        const kept = changes.filter((c) => c.type !== "remove");
+        set((s) => ({ edges: applyEdgeChanges(kept, s.edges) }));
+      },
+
+      connect: ({ source, target }) => {
+        const state = get();
+        const typeOf = (id: string) => state.nodes.find((n) => n.id === id)?.data.layerType;
+        const problem = connectionProblem({ source, target }, typeOf, state.edges);
+        if (problem !== null || !source || !target) return problem ?? "an edge needs both ends";
+        let id = edgeId(source, target);
+        while (state.edges.some((e) => e.id === id)) id += "'";
+        edit((s) => ({ edges: [...s.edges, { id, source, target }] }));
+        return null;
+      },
+
+      select: (nodeId) =>
+        set((s) => ({
+          nodes: s.nodes.map((n) => {
+            const selected = n.id === nodeId;
+            return Boolean(n.selected) === selected ? n : { ...n, selected };
+          }),
+          edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+        })),
+
+      deleteSelection: () => {
+        const state = get();
+        const gone = new Set(state.nodes.filter((n) => n.selected).map((n) => n.id));
+        const edgesGone = state.edges.filter((e) => e.selected || gone.has(e.source) || gone.has(e.target));
+        if (gone.size === 0 && edgesGone.length === 0) return;
+        const dropEdges = new Set(edgesGone.map((e) => e.id));
+        edit((s) => ({
+          nodes: s.nodes.filter((n) => !gone.has(n.id)),
+          edges: s.edges.filter((e) => !dropEdges.has(e.id)),
+        }));
+      },
+
+      deleteNode: (id) => {
+        if (!get().nodes.some((n) => n.id === id)) return;
+        edit((s) => ({
+          nodes: s.nodes.filter((n) => n.id !== id),
+          edges: s.edges.filter((e) => e.source !== id && e.target !== id),
+        }));
+      },
+
+      deleteEdge: (id) => {
+        if (!get().edges.some((e) => e.id === id)) return;
+        edit((s) => ({ edges: s.edges.filter((e) => e.id !== id) }));
+      },
+
+      setParam: (nodeId, key, value) => {
+        const node = get().nodes.find((n) => n.id === nodeId);
+        if (!node) return;
+        const current = node.data.params;
+        if (value === undefined ? !(key in current) : Object.is(current[key], value)) return;
+        const params = { ...current };
+        if (value === undefined) delete params[key];
+        else params[key] = value;
+        edit(
+          (s) => ({
+            nodes: s.nodes.map((n) => (n.id === nodeId ? { ...n, data: { ...n.data, params } } : n)),
+          }),
+          `${nodeId}\u0000${key}`,
+        );
+      },
+
+      clearNetwork: () => {
+        // Keep the input and the output as they are (their params too), side by side.
+        const rows = { input: 0, output: 0 };
+        const nodes = get()
+          .nodes.filter((n) => n.data.layerType === "input" || n.data.layerType === "output")
+          .map((n): LayerNode => {
+            const kind = n.data.layerType as "input" | "output";
+            const position = { x: kind === "input" ? 0 : 600, y: rows[kind]++ * LAYOUT.dy };
+            return { id: n.id, type: "layer", position, data: n.data };
+          });
+        edit((s) => ({ nodes, edges: [], viewVersion: s.viewVersion + 1 }));
+      },
+
+      undo: () => {
+        const state = get();
+        const previous = state.past[state.past.length - 1];
+        if (!previous) return;
+        lastParamEdit = null;
+        set({
+          ...restore(previous),
+          past: state.past.slice(0, -1),
+          future: [strip(state.nodes, state.edges), ...state.future].slice(0, HISTORY_LIMIT),
+          revision: state.revision + 1,
+          runErrors: [],
+        });
+      },
+
+      redo: () => {
+        const state = get();
+        const next = state.future[0];
+        if (!next) return;
+        lastParamEdit = null;
+        set({
+          ...restore(next),
+          past: [...state.past, strip(state.nodes, state.edges)].slice(-HISTORY_LIMIT),
+          future: state.future.slice(1),
+          revision: state.revision + 1,
+          runErrors: [],
+        });
+      },
+
+      loadSetup: (setup) => {
+        const { nodes, edges } = specToFlow(setup.network);
+        edit((s) => ({
+          nodes,
+          edges,
+          viewVersion: s.viewVersion + 1,
+          name: setup.network.name ?? "",
+          dataset: { name: setup.dataset.name, params: { ...setup.dataset.params } },
+          training: { ...setup.training },
+          validation: null,
+        }));
+      },
+
+      setDataset: (name) =>
+        set((s) =>
+          s.dataset.name === name
+            ? {}
+            : { dataset: { name, params: {} }, revision: s.revision + 1, runErrors: [] },
+        ),
+
+      setDatasetParam: (key, value) =>
+        set((s) => {
+          const params = { ...s.dataset.params };
+          if (value === undefined) delete params[key];
+          else params[key] = value;
+          return { dataset: { ...s.dataset, params }, revision: s.revision + 1, runErrors: [] };
+        }),
+
+      setTraining: (changes) => set((s) => ({ training: { ...s.training, ...changes }, revision: s.revision + 1 })),
+
+      setValidation: (report, problem = null) => set({ validation: report, validationProblem: problem }),
+      setValidating: (validating) => set({ validating }),
+      setRunErrors: (runErrors) => set({ runErrors }),
+      updateRun: (changes) => set((s) => ({ run: { ...s.run, ...changes } })),
+      resetRun: () => set({ run: { ...IDLE_RUN } }),
+      setNotice: (notice) => set({ notice }),
+      setLargeFont: (largeFont) => set({ largeFont }),
+    };
+
+    return {
+      catalog: { layers: [], datasets: [], presets: [] },
+      catalogState: "loading",
+      catalogError: null,
+      name: initial.network.name ?? "",
+      nodes: flow.nodes,
+      edges: flow.edges,
+      dataset: { name: initial.dataset.name, params: { ...initial.dataset.params } },
+      training: { ...initial.training },
+      past: [],
+      future: [],
+      revision: 0,
+      viewVersion: 0,
+      validation: null,
+      validating: false,
+      validationProblem: null,
+      runErrors: [],
+      run: { ...IDLE_RUN },
+      notice: null,
+      largeFont: false,
+      actions,
+    };
+  });
+}
+
+/** The contract's network spec of the current canvas. */
+export function specOf(state: Pick<PlaygroundState, "nodes" | "edges" | "name">): NetworkSpec {
+  return flowToSpec(state.nodes, state.edges, state.name || undefined);
+}
+
+/** The current setup (network, dataset, training). */
+export function setupOf(state: PlaygroundState): Setup {
+  return { network: specOf(state), dataset: state.dataset, training: state.training };
+}
+
+/** Every error to show: validation's and those the server gave when a run was refused. */
+export function allErrors(state: Pick<PlaygroundState, "validation" | "runErrors">): SpecError[] {
+  const seen = new Set<string>();
+  const out: SpecError[] = [];
+  for (const e of [...(state.validation?.errors ?? []), ...state.runErrors]) {
+    const key = `${e.node}\u0000${e.field}\u0000${e.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
