@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 from models.layers import LAYERS
 from server.app import create_app
 from server.probe_frames import unpack_probe
-from tests.models.helpers import mlp
+from tests.models.helpers import chain, mlp
 from tests.server.conftest import make_settings, spiral_run, wait_until
 
 
@@ -263,34 +263,32 @@ def test_concurrent_run_limit_is_a_clear_409(tmp_path: Path) -> None:
         small.post(f"/api/runs/{second}/stop")
 
 
-def test_probes_on_demand(client: TestClient) -> None:
-    body = {
-        "network": {
-            "version": 1,
-            "nodes": [
-                {"id": "in", "type": "input"},
-                {
-                    "id": "c1",
-                    "type": "conv2d",
-                    "params": {"out_channels": 4, "kernel_size": 3, "padding": 1},
-                },
-                {"id": "a1", "type": "relu"},
-                {"id": "f", "type": "flatten"},
-                {"id": "fc", "type": "linear", "params": {"out_features": 10}},
-                {"id": "out", "type": "output"},
-            ],
-            "edges": [
-                {"source": "in", "target": "c1"},
-                {"source": "c1", "target": "a1"},
-                {"source": "a1", "target": "f"},
-                {"source": "f", "target": "fc"},
-                {"source": "fc", "target": "out"},
-            ],
-        },
+def digits_conv_run(**training: Any) -> dict[str, Any]:
+    """A one-conv network on digits, as a run body."""
+    network = chain(
+        ("conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+        ("relu", {}),
+        ("flatten", {}),
+        ("linear", {"out_features": 10}),
+    )
+    ids = {"n0": "c1", "n1": "a1", "n2": "f", "n3": "fc"}
+    for node in network["nodes"]:
+        node["id"] = ids.get(node["id"], node["id"])
+    for edge in network["edges"]:
+        edge["source"], edge["target"] = (
+            ids.get(edge["source"], edge["source"]),
+            ids.get(edge["target"], edge["target"]),
+        )
+    return {
+        "network": network,
         "dataset": {"name": "digits"},
-        "training": {"max_steps": 100_000},
+        "training": {"max_steps": 100_000, **training},
         "device": "cpu",
     }
+
+
+def test_probes_on_demand(client: TestClient) -> None:
+    body = digits_conv_run()
     run_id = client.post("/api/runs", json=body).json()["id"]
     assert client.get(f"/api/runs/{run_id}/probes/erf", params={"node": "c1"}).status_code == 409
     client.post(f"/api/runs/{run_id}/step", json={"n": 5})
@@ -310,33 +308,7 @@ def test_probes_on_demand(client: TestClient) -> None:
 
 
 def test_stream_sends_probe_frames_that_change_as_it_learns(client: TestClient) -> None:
-    run = {
-        "network": {
-            "version": 1,
-            "nodes": [
-                {"id": "in", "type": "input"},
-                {
-                    "id": "c1",
-                    "type": "conv2d",
-                    "params": {"out_channels": 4, "kernel_size": 3, "padding": 1},
-                },
-                {"id": "a1", "type": "relu"},
-                {"id": "f", "type": "flatten"},
-                {"id": "fc", "type": "linear", "params": {"out_features": 10}},
-                {"id": "out", "type": "output"},
-            ],
-            "edges": [
-                {"source": "in", "target": "c1"},
-                {"source": "c1", "target": "a1"},
-                {"source": "a1", "target": "f"},
-                {"source": "f", "target": "fc"},
-                {"source": "fc", "target": "out"},
-            ],
-        },
-        "dataset": {"name": "digits"},
-        "training": {"max_steps": 100_000, "lr": 0.01},
-        "device": "cpu",
-    }
+    run = digits_conv_run(lr=0.01)
     run_id = client.post("/api/runs", json=run).json()["id"]
     with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
         ws.receive_json()
