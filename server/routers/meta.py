@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from models.datasets import DATASETS, DatasetError
+from models.datasets import DATASETS, DatasetError, load_dataset
 from models.layers import layer_catalog
 from models.presets import PRESETS
 from server import __version__
 from server.deps import ManagerDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["registries"])
+
+MAX_PREVIEW = 5000  # points per split
+MAX_IMAGES = 64  # images per split
 
 
 class Health(BaseModel):
@@ -102,6 +106,60 @@ def datasets(settings: SettingsDep) -> list[DatasetEntry]:
             }
         out.append(DatasetEntry.model_validate(entry))
     return out
+
+
+class PreviewRequest(BaseModel):
+    """Which samples of a dataset to show."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    params: dict[str, Any] = Field(default_factory=dict, description="The dataset's params.")
+    n: int = Field(500, ge=1, le=MAX_PREVIEW, description="Samples per split at most.")
+
+
+class DatasetPreview(BaseModel):
+    """Samples of a dataset for display: points for 2-D sets, images otherwise."""
+
+    name: str
+    task: str
+    input_shape: list[int]
+    class_names: list[str]
+    train_x: list[Any] = Field(description="Inputs: [x, y] points, or [C, H, W] images.")
+    train_y: list[Any] = Field(description="Targets: class, value, or [H, W] label map.")
+    test_x: list[Any]
+    test_y: list[Any]
+
+
+@router.post(
+    "/datasets/{name}/preview",
+    response_model=DatasetPreview,
+    responses={422: {"description": "Unknown dataset or bad params."}},
+)
+def preview(name: str, request: PreviewRequest, settings: SettingsDep) -> DatasetPreview:
+    """The first samples of each split, as the dataset's params make them (points or images)."""
+    try:
+        data = load_dataset(name, request.params, settings.data_dir)
+    except DatasetError as exc:
+        field = "name" if exc.field == "name" else f"params.{exc.field}"
+        raise HTTPException(422, f"{field}: {exc.message}") from exc
+    n = request.n if data.info.input_shape == (2,) else min(request.n, MAX_IMAGES)
+
+    def rounded(t: torch.Tensor) -> list[Any]:
+        values: list[Any] = (
+            (t.float() * 1000).round().div(1000).tolist() if t.is_floating_point() else t.tolist()
+        )
+        return values
+
+    return DatasetPreview(
+        name=name,
+        task=data.info.task,
+        input_shape=list(data.info.input_shape),
+        class_names=data.info.class_names,
+        train_x=rounded(data.x_train[:n]),
+        train_y=rounded(data.y_train[:n]),
+        test_x=rounded(data.x_test[:n]),
+        test_y=rounded(data.y_test[:n]),
+    )
 
 
 @router.get("/presets", response_model=list[PresetEntry])

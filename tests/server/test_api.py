@@ -346,3 +346,20 @@ def test_validate_with_a_dataset_checks_the_output_fits(client: TestClient) -> N
     assert not report["valid"]
     assert report["errors"][0]["node"] == "out" and "2 classes" in report["errors"][0]["message"]
     assert report["nodes"]["n0"]["shape"] == [8]
+
+
+def test_dataset_preview(client: TestClient) -> None:
+    points = client.post(
+        "/api/datasets/spiral/preview", json={"params": {"n_samples": 100}, "n": 20}
+    ).json()
+    assert len(points["train_x"]) == 20 and len(points["train_x"][0]) == 2
+    assert set(points["train_y"]) <= {0, 1} and len(points["test_x"]) == 20
+    images = client.post(
+        "/api/datasets/segmentation/preview", json={"params": {"n_samples": 40}, "n": 3}
+    ).json()
+    assert len(images["train_x"]) == 3 and len(images["train_x"][0]) == images["input_shape"][0]
+    assert len(images["train_y"][0]) == images["input_shape"][1]
+    assert client.post("/api/datasets/nope/preview", json={}).status_code == 422
+    bad = client.post("/api/datasets/spiral/preview", json={"params": {"noise": 9}})
+    assert bad.status_code == 422 and "noise" in bad.json()["detail"]
+    assert client.post("/api/datasets/spiral/preview", json={"n": 0}).status_code == 422
