@@ -79,6 +79,37 @@ async function settled(page: Page, testId: string): Promise<number> {
 
 const edgeCount = (page: Page) => page.locator(".react-flow__edge").count();
 
+/** Pixels a canvas has drawn (alpha > 0). */
+const painted = (page: Page, testId: string): Promise<number> =>
+  page.getByTestId(testId).evaluate((el) => {
+    const canvas = el as HTMLCanvasElement;
+    const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) n++;
+    return n;
+  });
+
+/** A canvas's picture, to compare two moments. */
+const picture = (page: Page, testId: string): Promise<string> =>
+  page.getByTestId(testId).evaluate((el) => (el as HTMLCanvasElement).toDataURL());
+
+const stepOf = async (page: Page, testId: string): Promise<number> =>
+  Number((await page.getByTestId(testId).getAttribute("data-step")) || Number.NaN);
+
+/** A probe panel and its canvas once they show a frame; the step and picture of it. */
+async function probeShown(page: Page, panel: string, canvas: string): Promise<{ step: number; picture: string }> {
+  await expect.poll(() => page.getByTestId(panel).getAttribute("data-state"), { timeout: 30_000 }).toBe("ready");
+  await expect.poll(() => painted(page, canvas), { timeout: 5_000 }).toBeGreaterThan(50);
+  expect(await text(page, `${panel}-rate`)).toMatch(/Hz.* · step \d+/);
+  return { step: await stepOf(page, panel), picture: await picture(page, canvas) };
+}
+
+/** The panel shows a later step and its canvas a different picture. */
+async function probeChanges(page: Page, panel: string, canvas: string, before: { step: number; picture: string }): Promise<void> {
+  await expect.poll(() => stepOf(page, panel), { timeout: 40_000 }).toBeGreaterThan(before.step);
+  await expect.poll(() => picture(page, canvas), { timeout: 40_000 }).not.toBe(before.picture);
+}
+
 describe("the playground", () => {
   test("1. the palette lists every layer type the server serves", async () => {
     const layers = (await (await fetch(`${baseUrl}/api/layers`)).json()) as { type: string; category: string }[];
@@ -157,7 +188,7 @@ describe("the playground", () => {
     expect(await text(page, "shape-h1")).toBe("[12]");
   });
 
-  test("4. spiral: play, the curves grow, test accuracy passes 90%; pause, step, reset", async () => {
+  test("4. spiral: play, the curves grow, test accuracy passes 90%, the decision boundary and neuron maps draw; pause, step, reset", async () => {
     const page = await open();
     await page.getByTestId("dataset-select").selectOption("spiral");
     // Long enough that the run is still training whatever the machine's speed.
@@ -173,8 +204,22 @@ describe("the playground", () => {
       .poll(async () => Number(await page.getByTestId("test-acc").getAttribute("data-value")), { timeout: 60_000 })
       .toBeGreaterThan(0.9);
 
+    // The decision boundary beside the curves, and each hidden unit's map on its node.
+    const boundary = await probeShown(page, "panel-decision-boundary", "boundary-canvas");
+    expect(boundary.step).toBeGreaterThan(0);
+    expect(await text(page, "boundary-legend")).toContain("[−6, 6]");
+    for (const hidden of ["a1", "a2"]) {
+      await expect.poll(() => painted(page, `thumbs-canvas-${hidden}`), { timeout: 10_000 }).toBeGreaterThan(50);
+    }
+    // 16 units each: a 4 x 4 grid of maps.
+    const thumbs = await page.getByTestId("thumbs-canvas-a1").boundingBox();
+    expect(thumbs?.width).toBeGreaterThan(60);
+    expect(await page.getByTestId("thumbs-h1").count()).toBe(0); // linear nodes: the server maps the activations
+
     mkdirSync(join(REPO, "docs"), { recursive: true });
-    await page.getByTestId("node-h2").click(); // the side panel shows a layer's params in the picture
+    await page.getByTestId("node-h2").click(); // the side panel shows a layer's params and views in the picture
+    await expect.poll(() => page.getByTestId("panel-weights").getAttribute("data-state"), { timeout: 15_000 }).toBe("ready");
+    await expect.poll(() => page.getByTestId("panel-gradients").getAttribute("data-state"), { timeout: 15_000 }).toBe("ready");
     await page.screenshot({ path: join(REPO, "docs", "screenshot.png") });
 
     // A change of learning rate during the run reaches the run (PATCH /training).
@@ -198,7 +243,7 @@ describe("the playground", () => {
     await expect.poll(async () => page.getByTestId("chart-loss").getAttribute("data-points")).toBe("0");
   });
 
-  test("5. a conv network on digits trains from the page", async () => {
+  test("5. a conv network on digits trains from the page; the conv's feature maps and ERF follow the training", async () => {
     const page = await open();
     await expect.poll(() => page.getByTestId("preset-select").locator("option").count()).toBeGreaterThan(1);
     await page.getByTestId("preset-select").selectOption("digits-cnn");
@@ -207,6 +252,28 @@ describe("the playground", () => {
     expect(await text(page, "shape-p2")).toBe("[32, 2, 2]");
     await page.getByTestId("btn-play").click();
     await expect.poll(() => number(page, "step-count"), { timeout: 45_000 }).toBeGreaterThan(20);
+
+    // The first conv's views: its channels on one test sample, and its effective receptive field.
+    await page.getByTestId("node-c1").click();
+    const maps = await probeShown(page, "panel-feature-maps", "feature-maps-canvas");
+    expect(await text(page, "feature-maps-count")).toContain("16 channels");
+    const erf = await probeShown(page, "panel-erf", "erf-canvas");
+    expect(await text(page, "erf-rf-size")).toBe("3 × 3 px");
+    expect(await text(page, "erf-sigma")).toMatch(/^\d[\d.]* × \d[\d.]* px$/);
+    expect(await text(page, "erf-coverage")).toMatch(/% of the field/);
+    // The run-level views of an image set: the confusion matrix, and predictions in a tab.
+    await probeShown(page, "panel-confusion", "confusion-canvas");
+    // Both views follow the training.
+    await probeChanges(page, "panel-feature-maps", "feature-maps-canvas", maps);
+    await probeChanges(page, "panel-erf", "erf-canvas", erf);
+    // Another test sample: other maps.
+    const before = await picture(page, "feature-maps-canvas");
+    await page.getByTestId("feature-maps-next").click();
+    expect(await page.getByTestId("feature-maps-sample").inputValue()).toBe("1");
+    await expect.poll(() => picture(page, "feature-maps-canvas"), { timeout: 30_000 }).not.toBe(before);
+    await page.getByTestId("tab-predictions").click();
+    await probeShown(page, "panel-predictions", "predictions-canvas");
+
     await expect
       .poll(async () => Number(await page.getByTestId("test-acc").getAttribute("data-value")), { timeout: 75_000 })
       .toBeGreaterThan(0.6);

@@ -7,6 +7,7 @@ import { Help } from "./components/Help";
 import { Inspector } from "./components/Inspector";
 import { Notice } from "./components/Notice";
 import { Palette } from "./components/Palette";
+import { NodePanels } from "./components/probes/NodePanels";
 import { RunBanner } from "./components/RunBanner";
 import { RunControls } from "./components/RunControls";
 import { SpecErrors } from "./components/SpecErrors";
@@ -57,6 +58,7 @@ export function App() {
         <aside className="side">
           <RunControls />
           <Inspector />
+          <NodePanels />
           <DataPanel />
           <TrainingPanel />
         </aside>

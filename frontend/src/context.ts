@@ -1,6 +1,7 @@
 // The playground's long-lived objects, handed to components through React context.
 import { createContext, useContext } from "react";
 import { useStore } from "zustand";
+import type { ProbeHub } from "./probes/hub";
 import type { MetricsLog } from "./run/metrics";
 import type { RunController } from "./run/controller";
 import type { PlaygroundActions, PlaygroundState, PlaygroundStore } from "./state/store";
@@ -9,6 +10,7 @@ export interface Playground {
   store: PlaygroundStore;
   controller: RunController;
   metrics: MetricsLog;
+  probes: ProbeHub;
 }
 
 export const PlaygroundContext = createContext<Playground | null>(null);

@@ -9,6 +9,7 @@ import { api, streamUrl } from "./api/client";
 import { App } from "./App";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { PlaygroundContext, type Playground } from "./context";
+import { ProbeHub } from "./probes/hub";
 import { RunController } from "./run/controller";
 import { MetricsLog } from "./run/metrics";
 import { decodeSetupHash } from "./state/hash";
@@ -34,13 +35,17 @@ function boot(): Playground {
     // No storage: default size.
   }
   const metrics = new MetricsLog();
+  // One rate for the whole stream: the server keeps one max_hz per viewer, metrics and probes alike.
+  const maxHz = 10;
+  const probes = new ProbeHub({ maxHz, onProblem: (message) => actions.setNotice(message) });
   const controller = new RunController({
     store,
     api,
     metrics,
-    openStream: (runId, handlers) => new RunStream(streamUrl(runId), handlers, { topics: ["metrics"], maxHz: 10 }),
+    probes,
+    openStream: (runId, handlers) => new RunStream(streamUrl(runId), handlers, { topics: ["metrics"], maxHz }),
   });
-  return { store, controller, metrics };
+  return { store, controller, metrics, probes };
 }
 
 const root = document.getElementById("root");

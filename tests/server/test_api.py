@@ -315,14 +315,16 @@ def test_stream_sends_probe_frames_that_change_as_it_learns(client: TestClient) 
         ws.send_json(
             {
                 "type": "subscribe",
-                "topics": ["feature_maps:c1", "erf:a1", "decision_boundary"],
+                "topics": ["feature_maps:c1", "erf:a1", "activations:a1", "decision_boundary"],
                 "max_hz": 20,
                 "sample": 2,
             }
         )
         ws.send_json({"type": "control", "action": "start"})
         seen: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-        while len(seen.get("feature_maps:c1", [])) < 3 or len(seen.get("erf:a1", [])) < 3:
+        while (
+            min(len(seen.get(t, [])) for t in ("feature_maps:c1", "erf:a1", "activations:a1")) < 3
+        ):
             message = ws.receive()
             if message.get("bytes"):
                 header, arrays = unpack_probe(message["bytes"])
@@ -337,6 +339,8 @@ def test_stream_sends_probe_frames_that_change_as_it_learns(client: TestClient) 
     assert not np.array_equal(erf[0][1]["erf"], erf[-1][1]["erf"])  # it changes as it learns
     assert all(0 < h["rate_hz"] <= 20 for h, _ in erf)
     assert "decision_boundary" not in seen  # not for images: the worker dropped it
+    stats = seen["activations:a1"][-1][0]
+    assert stats["output_shape"] == [4, 8, 8] and 0 <= stats["dead_fraction"] <= 1
 
 
 def test_validate_with_a_dataset_checks_the_output_fits(client: TestClient) -> None:

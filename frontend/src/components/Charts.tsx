@@ -1,6 +1,7 @@
 // The loss and accuracy charts, train and test (colour-blind-safe: blue solid vs vermillion dashed).
 import { usePlayground } from "../context";
 import { MetricChart, type Series } from "./MetricChart";
+import { RunPanels, useRunViews } from "./probes/RunPanels";
 
 export const TRAIN_COLOR = "#0072B2";
 export const TEST_COLOR = "#D55E00";
@@ -16,8 +17,9 @@ const ACCURACY: readonly Series[] = [
 
 export function Charts() {
   const task = usePlayground((s) => s.catalog.datasets.find((d) => d.name === s.dataset.name)?.task);
+  const probes = useRunViews().length > 0;
   return (
-    <div className="charts">
+    <div className={probes ? "charts with-probes" : "charts"}>
       <MetricChart testId="chart-loss" title="Loss" series={LOSS} logToggle empty="Press play: the loss curves appear here." />
       <MetricChart
         testId="chart-accuracy"
@@ -26,6 +28,7 @@ export function Charts() {
         percent
         empty={task === "regression" ? "A regression set has no accuracy: watch the loss." : "Press play: accuracy appears here."}
       />
+      {probes && <RunPanels />}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { usePlayground } from "../context";
 import { summarizeParams } from "../forms/schema";
 import type { LayerNode } from "../graph/graph";
 import { allErrors } from "../state/store";
+import { NeuronThumbnails } from "./probes/RunPanels";
 
 export function formatShape(shape: readonly number[] | null | undefined): string {
   return shape ? `[${shape.join(", ")}]` : "?";
@@ -52,6 +53,7 @@ function LayerNodeViewInner({ id, data, selected }: NodeProps<LayerNode>) {
         )}
       </div>
       {layer && !layer.trainable_by_gradient && <div className="node-note">not trainable by gradient</div>}
+      {type !== "input" && type !== "output" && <NeuronThumbnails id={id} />}
       {errors.map((e, i) => (
         <div key={`e${i}`} className="node-error" data-testid={`node-error-${id}`}>
           <span aria-hidden="true">⚠ </span>

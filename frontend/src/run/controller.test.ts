@@ -3,7 +3,7 @@ import { ApiError, type Api } from "../api/client";
 import type { ControlAction, RunBody, RunRecord, RunStatus } from "../api/types";
 import type { StreamHandlers } from "../stream/client";
 import { createPlaygroundStore } from "../state/store";
-import { latestOf, RunController, type StreamLike } from "./controller";
+import { latestOf, RunController, type ProbeSink, type StreamLike } from "./controller";
 import { MetricsLog } from "./metrics";
 
 type Call = [string, ...unknown[]];
@@ -193,5 +193,69 @@ test("latestOf keeps the last value of each curve", () => {
     ...empty,
     train_loss: 0.5,
     test_acc: 0.5,
+  });
+});
+
+describe("RunController and the probe views", () => {
+  function probeHarness() {
+    const store = createPlaygroundStore();
+    const log: string[] = [];
+    const sockets: { id: string; handlers: StreamHandlers; sent: Record<string, unknown>[]; open: boolean }[] = [];
+    const probes: ProbeSink = {
+      attach: (send) => {
+        log.push("attach");
+        sendProbe = send;
+      },
+      detach: () => void log.push("detach"),
+      connected: () => void log.push("connected"),
+      disconnected: () => void log.push("disconnected"),
+      receive: (frame) => void log.push(`frame ${frame.header.topic}`),
+    };
+    let sendProbe: ((m: Record<string, unknown>) => boolean) | null = null;
+    const controller = new RunController({
+      store,
+      api: fakeApi([]),
+      metrics: new MetricsLog(),
+      probes,
+      openStream: (id, handlers): StreamLike => {
+        const s = { id, handlers, sent: [] as Record<string, unknown>[], open: false };
+        sockets.push(s);
+        return {
+          start: () => undefined,
+          close: () => undefined,
+          send: (m) => {
+            if (!s.open) return false;
+            s.sent.push(m);
+            return true;
+          },
+        };
+      },
+    });
+    return { store, log, sockets, controller, send: (m: Record<string, unknown>) => sendProbe?.(m) ?? false };
+  }
+
+  const tensor = (topic: string) => ({ header: { topic, node: null, step: 1, dtype: "float32" as const, shape: [0] }, data: new Float32Array(0) });
+
+  test("a run's stream is attached, its (re)connections and frames reach the probes; reset detaches", async () => {
+    const h = probeHarness();
+    await h.controller.play();
+    const socket = h.sockets[0];
+    expect(h.log).toEqual(["detach", "attach"]);
+    expect(h.send({ type: "subscribe" })).toBe(false);
+    if (!socket) throw new Error("no stream");
+    socket.open = true;
+    socket.handlers.onConnection?.("open");
+    expect(h.send({ type: "subscribe", topics: ["erf:c1"] })).toBe(true);
+    expect(socket.sent).toEqual([{ type: "subscribe", topics: ["erf:c1"] }]);
+    socket.handlers.onTensor?.(tensor("erf:c1"));
+    socket.handlers.onConnection?.("reconnecting");
+    socket.handlers.onConnection?.("open");
+    expect(h.log.slice(2)).toEqual(["connected", "frame erf:c1", "disconnected", "connected"]);
+    await h.controller.reset();
+    expect(h.log[h.log.length - 1]).toBe("detach");
+    // The old stream can no longer send, and its late frames are ignored.
+    expect(h.send({ type: "subscribe" })).toBe(false);
+    socket.handlers.onTensor?.(tensor("erf:c1"));
+    expect(h.log.filter((l) => l.startsWith("frame"))).toHaveLength(1);
   });
 });

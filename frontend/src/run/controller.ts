@@ -10,6 +10,7 @@ import {
   type TrainingConfig,
 } from "../api/types";
 import type { StreamHandlers } from "../stream/client";
+import type { Frame } from "../stream/frames";
 import { runKey } from "../state/setup";
 import { setupOf, type LatestMetrics, type PlaygroundStore, type RunState } from "../state/store";
 import type { MetricsLog } from "./metrics";
@@ -17,6 +18,17 @@ import type { MetricsLog } from "./metrics";
 export interface StreamLike {
   start(): void;
   close(): void;
+  /** Send a JSON message on the open socket; false when not connected. */
+  send?(message: Record<string, unknown>): boolean;
+}
+
+/** Where the run's probe frames go, and who subscribes to probe topics (see probes/hub.ts). */
+export interface ProbeSink {
+  attach(send: (message: Record<string, unknown>) => boolean): void;
+  detach(): void;
+  connected(): void;
+  disconnected(): void;
+  receive(frame: Frame): void;
 }
 
 export interface ControllerDeps {
@@ -24,6 +36,8 @@ export interface ControllerDeps {
   api: Pick<Api, "createRun" | "control" | "patchTraining">;
   metrics: MetricsLog;
   openStream: (runId: string, handlers: StreamHandlers) => StreamLike;
+  /** The probe panels' frames and subscriptions (optional: the run works without them). */
+  probes?: ProbeSink;
   /** Delay before live training changes are sent (coalesces typing). */
   patchDelayMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
@@ -165,6 +179,7 @@ export class RunController {
   dispose(): void {
     this.stream?.close();
     this.stream = null;
+    this.deps.probes?.detach();
     if (this.patchTimer !== null) this.clearTimer(this.patchTimer);
   }
 
@@ -191,6 +206,7 @@ export class RunController {
     const run = this.run;
     this.stream?.close();
     this.stream = null;
+    this.deps.probes?.detach();
     this.pending = {};
     if (run.id && run.status !== "idle" && !isTerminal(run.status)) {
       try {
@@ -254,13 +270,21 @@ export class RunController {
         });
       },
       onConnection: (connection) => {
-        if (this.run.id === runId) this.update({ connection });
+        if (this.run.id !== runId) return;
+        this.update({ connection });
+        if (connection === "open") this.deps.probes?.connected();
+        else this.deps.probes?.disconnected();
+      },
+      onTensor: (frame) => {
+        if (this.run.id === runId) this.deps.probes?.receive(frame);
       },
       onProblem: (text) => {
         if (this.run.id === runId) this.deps.store.getState().actions.setNotice(text);
       },
     };
-    this.stream = this.deps.openStream(runId, handlers);
-    this.stream.start();
+    const stream = this.deps.openStream(runId, handlers);
+    this.stream = stream;
+    this.deps.probes?.attach((message) => (this.stream === stream && stream.send ? stream.send(message) : false));
+    stream.start();
   }
 }
