@@ -89,6 +89,28 @@ const painted = (page: Page, testId: string): Promise<number> =>
     return n;
   });
 
+/** Pixels of a canvas within a few levels of an RGB colour (the class colours of the points). */
+const pixelsOf = (page: Page, testId: string, rgb: [number, number, number]): Promise<number> =>
+  page.getByTestId(testId).evaluate((el, want) => {
+    const canvas = el as HTMLCanvasElement;
+    const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if ((data[i + 3] as number) > 250 && [0, 1, 2].every((c) => Math.abs((data[i + c] as number) - (want[c] as number)) <= 6)) n++;
+    }
+    return n;
+  }, rgb);
+
+const BLUE: [number, number, number] = [0x00, 0x72, 0xb2];
+const ORANGE: [number, number, number] = [0xe6, 0x9f, 0x00];
+
+/** The data panel's preview once loaded: its kind. */
+async function previewReady(page: Page): Promise<string | null> {
+  const preview = page.getByTestId("dataset-preview");
+  await expect.poll(() => preview.getAttribute("data-state"), { timeout: 15_000 }).toBe("ready");
+  return preview.getAttribute("data-kind");
+}
+
 /** A canvas's picture, to compare two moments. */
 const picture = (page: Page, testId: string): Promise<string> =>
   page.getByTestId(testId).evaluate((el) => (el as HTMLCanvasElement).toDataURL());
@@ -191,6 +213,13 @@ describe("the playground", () => {
   test("4. spiral: play, the curves grow, test accuracy passes 90%, the decision boundary and neuron maps draw; pause, step, reset", async () => {
     const page = await open();
     await page.getByTestId("dataset-select").selectOption("spiral");
+    // The data panel previews the points: train filled, test hollow, in the class colours.
+    expect(await previewReady(page)).toBe("points");
+    const preview = page.getByTestId("preview-canvas");
+    expect(Number(await preview.getAttribute("data-train"))).toBeGreaterThan(100);
+    expect(Number(await preview.getAttribute("data-test"))).toBeGreaterThan(100);
+    await expect.poll(() => pixelsOf(page, "preview-canvas", BLUE), { timeout: 5_000 }).toBeGreaterThan(50);
+    await expect.poll(() => pixelsOf(page, "preview-canvas", ORANGE), { timeout: 5_000 }).toBeGreaterThan(50);
     // Long enough that the run is still training whatever the machine's speed.
     await page.getByTestId("max-steps-input").fill("100000");
     await expect.poll(() => text(page, "spec-errors"), { timeout: 10_000 }).toContain("valid network");
@@ -208,6 +237,11 @@ describe("the playground", () => {
     const boundary = await probeShown(page, "panel-decision-boundary", "boundary-canvas");
     expect(boundary.step).toBeGreaterThan(0);
     expect(await text(page, "boundary-legend")).toContain("[−6, 6]");
+    // The same points on the boundary (class 0's blue is not on the boundary's colour map).
+    expect(Number(await page.getByTestId("boundary-canvas").getAttribute("data-points"))).toBe(
+      Number(await preview.getAttribute("data-points")),
+    );
+    await expect.poll(() => pixelsOf(page, "boundary-canvas", BLUE), { timeout: 5_000 }).toBeGreaterThan(20);
     for (const hidden of ["a1", "a2"]) {
       await expect.poll(() => painted(page, `thumbs-canvas-${hidden}`), { timeout: 10_000 }).toBeGreaterThan(50);
     }
@@ -248,6 +282,11 @@ describe("the playground", () => {
     await expect.poll(() => page.getByTestId("preset-select").locator("option").count()).toBeGreaterThan(1);
     await page.getByTestId("preset-select").selectOption("digits-cnn");
     await expect.poll(() => page.getByTestId("dataset-select").inputValue()).toBe("digits");
+    // The data panel shows the first train images with their classes.
+    expect(await previewReady(page)).toBe("images");
+    expect(await page.getByTestId("preview-canvas").getAttribute("data-images")).toBe("16");
+    await expect.poll(() => painted(page, "preview-canvas"), { timeout: 5_000 }).toBeGreaterThan(1000);
+    expect(await page.getByTestId("preview-canvas").getAttribute("aria-label")).toMatch(/first 16 train images: \d/);
     await expect.poll(() => text(page, "shape-c1"), { timeout: 10_000 }).toBe("[16, 8, 8]");
     expect(await text(page, "shape-p2")).toBe("[32, 2, 2]");
     await page.getByTestId("btn-play").click();

@@ -2,10 +2,12 @@
 import type {
   ControlAction,
   DatasetInfo,
+  DatasetPreviewResponse,
   DatasetRef,
   LayerInfo,
   LiveTrainingField,
   NetworkSpec,
+  Params,
   Preset,
   RunBody,
   RunRecord,
@@ -76,6 +78,9 @@ export const api = {
   layers: (): Promise<LayerInfo[]> => request("GET", "/api/layers"),
   datasets: (): Promise<DatasetInfo[]> => request("GET", "/api/datasets"),
   presets: (): Promise<Preset[]> => request("GET", "/api/presets"),
+  /** The first `n` samples of each split of a dataset with these params (422 with `detail` when refused). */
+  previewDataset: (name: string, params: Params, n: number, signal?: AbortSignal): Promise<DatasetPreviewResponse> =>
+    request("POST", `/api/datasets/${encodeURIComponent(name)}/preview`, { params, n }, signal),
 
   validate: (network: NetworkSpec, dataset: DatasetRef, signal?: AbortSignal): Promise<ValidationReport> =>
     request("POST", "/api/networks/validate", { network, dataset }, signal),

@@ -70,6 +70,22 @@ export interface DatasetInfo {
   unavailable_reason?: string | null;
 }
 
+/**
+ * POST /api/datasets/{name}/preview's answer, as sent: [x, y] points (2-D sets, up to
+ * 5000 per split) or [C, H, W] images in [0, 1] (up to 64); labels are classes, [v]
+ * values (regression) or [H, W] label maps (segmentation). See data/preview.ts.
+ */
+export interface DatasetPreviewResponse {
+  name: string;
+  task: string;
+  input_shape: number[] | null;
+  class_names: string[];
+  train_x: unknown[];
+  train_y: unknown[];
+  test_x: unknown[];
+  test_y: unknown[];
+}
+
 export interface DatasetRef {
   name: string;
   params: Params;

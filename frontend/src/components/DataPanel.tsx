@@ -1,7 +1,8 @@
-// The dataset: picker, its params (from its JSON Schema) and what it holds.
+// The dataset: picker, its params (from its JSON Schema), what it holds and a preview of its samples.
 import { useShallow } from "zustand/react/shallow";
 import { useActions, usePlayground } from "../context";
 import { allErrors } from "../state/store";
+import { DatasetPreviewView } from "./DatasetPreview";
 import { formatShape } from "./LayerNodeView";
 import { SchemaForm } from "./SchemaForm";
 
@@ -30,12 +31,6 @@ export function DataPanel() {
       {info && (
         <div className="dataset-info" data-testid="dataset-info">
           <p className="doc">{info.description}</p>
-          {/*
-            TODO(preview): the issue asks for a preview (a scatter of the points for 2-D sets,
-            a grid of samples for image sets). The API has no endpoint that serves samples yet,
-            so nothing is drawn here rather than invented; once the server offers one
-            (e.g. GET /api/datasets/{name}/samples), draw it in this panel.
-          */}
           <dl className="facts">
             <dt>task</dt>
             <dd>{info.task}</dd>
@@ -52,6 +47,8 @@ export function DataPanel() {
             )}
           </dl>
           {!info.available && <p className="note">{info.unavailable_reason}</p>}
+          {/* The first samples with the params below (fetched when they change; shared with the decision boundary's points). */}
+          <DatasetPreviewView />
         </div>
       )}
       <details className="params">

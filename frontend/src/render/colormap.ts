@@ -85,3 +85,46 @@ export function inkOn(lut: Lut, t: number): string {
   const luma = 0.299 * (lut[k * 3] as number) + 0.587 * (lut[k * 3 + 1] as number) + 0.114 * (lut[k * 3 + 2] as number);
   return luma > 140 ? "#000" : "#fff";
 }
+
+/** The CSS colour of class k (Okabe-Ito, repeating). */
+export function classColour(k: number): string {
+  const [r, g, b] = CLASS_COLOURS[((Math.round(k) % CLASS_COLOURS.length) + CLASS_COLOURS.length) % CLASS_COLOURS.length] as [number, number, number];
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
+/** RGBA of one image [c, h, w] (at offset in images) with values in lo..hi: RGB when c is 3, else its first channel in grey. */
+export function imageRgba(images: ArrayLike<number>, offset: number, c: number, h: number, w: number, lo = 0, hi = 1): Uint8ClampedArray {
+  const size = h * w;
+  const span = hi > lo ? hi - lo : 1;
+  const out = new Uint8ClampedArray(size * 4);
+  for (let p = 0; p < size; p++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const v = images[offset + (c === 3 ? ch : 0) * size + p] as number;
+      out[p * 4 + ch] = Number.isFinite(v) ? ((v - lo) / span) * 255 : 0;
+    }
+    out[p * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/** Background (class 0) of a label map. */
+export const BACKGROUND: [number, number, number] = [232, 236, 240];
+
+/** The colour of label k on a segmentation map: background light grey, objects the class colours from the first. */
+export function labelRgb(k: number): [number, number, number] {
+  if (!(k > 0)) return BACKGROUND;
+  return CLASS_COLOURS[(Math.round(k) - 1) % CLASS_COLOURS.length] as [number, number, number];
+}
+
+/** RGBA of a label map [h, w] (at offset in masks). */
+export function labelRgba(masks: ArrayLike<number>, offset: number, size: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(size * 4);
+  for (let p = 0; p < size; p++) {
+    const [r, g, b] = labelRgb(masks[offset + p] as number);
+    out[p * 4] = r;
+    out[p * 4 + 1] = g;
+    out[p * 4 + 2] = b;
+    out[p * 4 + 3] = 255;
+  }
+  return out;
+}

@@ -1,8 +1,8 @@
 // Canvas renderers of the probe panels. Each draws one frame's arrays, synchronously
 // and cheaply (a few small ImageData blits); the panels call them at most once per
 // animation frame (see probes/hub.ts).
-import { BLUE_ORANGE, CIVIDIS, CLASS_COLOURS, inkOn, range, toRgba, VIRIDIS, type Lut } from "./colormap";
-import { boxRect, cellAt, classBorders, histogramBars, rowShares, type Grid } from "./layout";
+import { BLUE_ORANGE, CIVIDIS, CLASS_COLOURS, classColour, cssColour, imageRgba, inkOn, labelRgba, range, toRgba, VIRIDIS, type Lut } from "./colormap";
+import { boxRect, cellAt, classBorders, histogramBars, onSquare, planeToCanvas, rowShares, type Grid } from "./layout";
 
 export type Ctx = CanvasRenderingContext2D;
 
@@ -180,11 +180,25 @@ export function boundaryPixels(output: ArrayLike<number>, classes: ArrayLike<num
   return pixels;
 }
 
-/** The decision boundary over [-extent, extent]^2 in a size x size square (row 0 is y = +extent). */
-export function boundary(ctx: Ctx, output: ArrayLike<number>, classes: ArrayLike<number> | null, r: number, kind: BoundaryKind, size: number): void {
+/** The decision boundary over [-extent, extent]^2 in a size x size square (row 0 is y = +extent), with the data's points on top. */
+export function boundary(
+  ctx: Ctx,
+  output: ArrayLike<number>,
+  classes: ArrayLike<number> | null,
+  r: number,
+  kind: BoundaryKind,
+  size: number,
+  points: PlanePoints | null = null,
+  extent = 6,
+): number {
   blit(ctx, boundaryPixels(output, classes, r, kind), r, r, 0, 0, size, size, true);
-  // Axes through the origin.
-  ctx.strokeStyle = "rgba(29, 39, 51, 0.35)";
+  axes(ctx, size, "rgba(29, 39, 51, 0.35)");
+  // The points land where their grid value is drawn (see layout.planeToCanvas).
+  return points ? planePoints(ctx, points, extent, size, r) : 0;
+}
+
+function axes(ctx: Ctx, size: number, colour: string): void {
+  ctx.strokeStyle = colour;
   ctx.lineWidth = 1;
   ctx.beginPath();
   ctx.moveTo(size / 2 + 0.5, 0);
@@ -192,11 +206,99 @@ export function boundary(ctx: Ctx, output: ArrayLike<number>, classes: ArrayLike
   ctx.moveTo(0, size / 2 + 0.5);
   ctx.lineTo(size, size / 2 + 0.5);
   ctx.stroke();
-  // TODO(points): draw the dataset's train and test points on top (class 0 blue, class 1
-  // orange, test points hollow), mapped from [-extent, extent]^2 like the grid. The API
-  // serves no points today; a later change should add GET /api/datasets/{name}/samples
-  // (the same endpoint the data panel's preview waits for, see DataPanel.tsx), answering the
-  // train and test points with their labels for the run's dataset params. Points are not faked.
+}
+
+/** A split's points: x[i], y[i] and label[i] (a class, or a value). */
+export interface PlaneSet {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  label: ArrayLike<number>;
+}
+
+/** A 2-D set's points: coloured by class, or by value on viridis over labelRange. */
+export interface PlanePoints {
+  train: PlaneSet;
+  test: PlaneSet;
+  regression: boolean;
+  labelRange: readonly [number, number];
+}
+
+/** The CSS colour of a point's label. */
+export function pointColour(label: number, points: Pick<PlanePoints, "regression" | "labelRange">): string {
+  if (!points.regression) return classColour(label);
+  const [lo, hi] = points.labelRange;
+  return cssColour(VIRIDIS, hi > lo ? (label - lo) / (hi - lo) : 0.5);
+}
+
+const POINT_RADIUS = 2.6;
+
+/**
+ * Train points filled (with a thin dark rim), test points hollow (a ring with a light halo),
+ * mapped from [-extent, extent]^2 (with r: aligned to an r x r grid). Returns how many were drawn.
+ */
+export function planePoints(ctx: Ctx, points: PlanePoints, extent: number, size: number, r?: number): number {
+  let drawn = 0;
+  const each = (set: PlaneSet, draw: (px: number, py: number, colour: string) => void): void => {
+    for (let i = 0; i < set.x.length; i++) {
+      const { px, py } = planeToCanvas(set.x[i] as number, set.y[i] as number, extent, size, r);
+      if (!onSquare(px, py, size)) continue;
+      draw(px, py, pointColour(set.label[i] as number, points));
+      drawn++;
+    }
+  };
+  each(points.test, (px, py, colour) => {
+    ctx.beginPath();
+    ctx.arc(px, py, POINT_RADIUS, 0, 2 * Math.PI);
+    ctx.strokeStyle = "rgba(255, 255, 255, 0.85)";
+    ctx.lineWidth = 3;
+    ctx.stroke();
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+  });
+  each(points.train, (px, py, colour) => {
+    ctx.beginPath();
+    ctx.arc(px, py, POINT_RADIUS, 0, 2 * Math.PI);
+    ctx.fillStyle = colour;
+    ctx.fill();
+    ctx.strokeStyle = "rgba(29, 39, 51, 0.7)";
+    ctx.lineWidth = 0.6;
+    ctx.stroke();
+  });
+  return drawn;
+}
+
+/** A 2-D set's points on a light square over [-extent, extent]^2. Returns how many were drawn. */
+export function scatter(ctx: Ctx, points: PlanePoints, extent: number, size: number): number {
+  ctx.fillStyle = "#f4f6f8";
+  ctx.fillRect(0, 0, size, size);
+  axes(ctx, size, "rgba(29, 39, 51, 0.25)");
+  return planePoints(ctx, points, extent, size);
+}
+
+/** Images [count, c, h, w] in [0, 1] in a grid, each with its caption below when the cells are large enough. */
+export function imageSamples(ctx: Ctx, images: ArrayLike<number>, count: number, c: number, h: number, w: number, grid: Grid, captions: readonly string[] | null): void {
+  const label = captions && grid.cell >= 28 ? 11 : 0;
+  const side = grid.cell - label;
+  ctx.font = "9px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  ctx.fillStyle = "#1d2733";
+  for (let i = 0; i < count; i++) {
+    const { x, y } = cellAt(grid, i);
+    blit(ctx, imageRgba(images, i * c * h * w, c, h, w), w, h, x + (grid.cell - side) / 2, y, side, side);
+    if (label && captions) ctx.fillText((captions[i] ?? "").slice(0, 8), x + grid.cell / 2, y + side + 1);
+  }
+}
+
+/** Segmentation samples: in each pair of cells the image, then its label map (class colours, background grey). */
+export function segmentationPairs(ctx: Ctx, images: ArrayLike<number>, masks: ArrayLike<number>, count: number, c: number, h: number, w: number, grid: Grid): void {
+  for (let i = 0; i < count; i++) {
+    const a = cellAt(grid, 2 * i);
+    const b = cellAt(grid, 2 * i + 1);
+    blit(ctx, imageRgba(images, i * c * h * w, c, h, w), w, h, a.x, a.y, grid.cell, grid.cell);
+    blit(ctx, labelRgba(masks, i * h * w, h * w), w, h, b.x, b.y, grid.cell, grid.cell);
+  }
 }
 
 /** One small map per neuron, [units, r, r], each on its own -max|v|..max|v|: blue below zero, orange above. */

@@ -106,3 +106,22 @@ export function boxRect(
   const clipped = t !== top || l !== left || b !== bottom || r !== right;
   return { x: l * scale, y: t * scale, width: (r - l + 1) * scale, height: (b - t + 1) * scale, clipped };
 }
+
+/**
+ * Where the point (x, y) of the plane [-extent, extent]^2 falls on a size x size square
+ * (y up). With `r`, the square shows an r x r grid sampled at linspace(-extent, extent, r)
+ * whose pixel j is drawn over [j, j + 1) * size / r (the decision boundary): the point then
+ * lands where its value is drawn, grid point j at the centre of pixel j.
+ */
+export function planeToCanvas(x: number, y: number, extent: number, size: number, r?: number): { px: number; py: number } {
+  const u = (x + extent) / (2 * extent);
+  const v = (extent - y) / (2 * extent);
+  if (r === undefined || r < 2) return { px: u * size, py: v * size };
+  const cell = size / r;
+  return { px: (u * (r - 1) + 0.5) * cell, py: (v * (r - 1) + 0.5) * cell };
+}
+
+/** Whether (px, py) lies on a size x size square. */
+export function onSquare(px: number, py: number, size: number): boolean {
+  return px >= 0 && px <= size && py >= 0 && py <= size;
+}

@@ -127,10 +127,12 @@ interface CanvasProps<T> {
   label: string;
   testId?: string;
   className?: string;
+  /** Data attributes for the tests ("data-points": how many were drawn). */
+  attrs?: Record<`data-${string}`, string | number>;
 }
 
 /** A canvas drawn by `draw(ctx, data)` whenever data or size change (after React commits). */
-export function ProbeCanvas<T>({ data, draw, width, height, label, testId, className }: CanvasProps<T>) {
+export function ProbeCanvas<T>({ data, draw, width, height, label, testId, className, attrs }: CanvasProps<T>) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const canvas = ref.current;
@@ -147,6 +149,7 @@ export function ProbeCanvas<T>({ data, draw, width, height, label, testId, class
       aria-label={label}
       title={label}
       data-testid={testId}
+      {...attrs}
     />
   );
 }

@@ -3,6 +3,8 @@
 // per-neuron thumbnails drawn on the hidden nodes of the graph.
 import { useMemo, useState } from "react";
 import { usePlayground } from "../../context";
+import { pointsInPlane, type PointsPreview } from "../../data/preview";
+import { usePreview } from "../../hooks/usePreview";
 import { isPlanar, runViews, type RunView } from "../../probes/topics";
 import { useProbe } from "../../probes/useProbe";
 import { boundaryMeta, floats, num, nums, type ProbeArray, type ProbeFrame } from "../../probes/unpack";
@@ -75,10 +77,13 @@ interface BoundaryData {
   classes: Float32Array | null;
   r: number;
   kind: BoundaryKind;
+  extent: number;
+  /** The dataset's points (the data panel's preview, fetched once per dataset + params). */
+  points: PointsPreview | null;
 }
 
 function drawBoundaryData(ctx: Ctx, d: BoundaryData, width: number): void {
-  drawBoundary(ctx, d.output, d.classes, d.r, d.kind, width);
+  drawBoundary(ctx, d.output, d.classes, d.r, d.kind, width, d.points, d.extent);
 }
 
 function Boundary({ frame }: { frame: ProbeFrame }) {
@@ -89,11 +94,15 @@ function Boundary({ frame }: { frame: ProbeFrame }) {
   const nClasses = dataset?.n_classes ?? 0;
   const probability = meta.loss === "cross_entropy" || meta.loss === "bce";
   const kind: BoundaryKind = !probability ? "value" : meta.loss === "cross_entropy" && nClasses > 2 ? "multiclass" : "binary";
+  const preview = usePreview();
+  const points = preview.status === "ready" && preview.preview.kind === "points" ? preview.preview : null;
+  const extent = meta.extent;
   const data = useMemo<BoundaryData | null>(() => {
     if (!output || output.shape.length !== 2) return null;
-    return { output: floats(output), classes: classes ? floats(classes) : null, r: output.shape[0] ?? 0, kind };
-  }, [output, classes, kind]);
+    return { output: floats(output), classes: classes ? floats(classes) : null, r: output.shape[0] ?? 0, kind, extent, points };
+  }, [output, classes, kind, extent, points]);
   if (!data) return <p className="muted">This frame has no output map.</p>;
+  const shown = points ? pointsInPlane(points.train, extent) + pointsInPlane(points.test, extent) : 0;
   const names = dataset?.class_names ?? [];
   const legend =
     kind === "binary"
@@ -110,15 +119,17 @@ function Boundary({ frame }: { frame: ProbeFrame }) {
         height={RUN_SIZE}
         label={`The network's output over the input plane [-${meta.extent}, ${meta.extent}]²; ${legend}; dark line: where the predicted class changes`}
         testId="boundary-canvas"
+        attrs={{ "data-points": shown }}
       />
       <p className="probe-note" data-testid="boundary-legend">
         {legend}; x, y in [−{meta.extent}, {meta.extent}]
+        {points ? `; ● train, ○ test (${shown})` : preview.status === "loading" ? "; loading the points…" : ""}
       </p>
     </>
   );
 }
 
-/** The boundary without the data's points: see the TODO in render/draw.ts (`boundary`). */
+/** The network's output over the plane, with the dataset's train (filled) and test (hollow) points. */
 function DecisionBoundaryPanel() {
   return (
     <ProbePanel testId="panel-decision-boundary" title="Decision boundary" topic="decision_boundary" what="decision boundary" className="run-probe">
