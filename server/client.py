@@ -174,4 +174,7 @@ class LayerLabClient:
                 "stopped",
                 "failed",
             ):
+                # The stream may end before every row reached it (a run that ended before
+                # we connected, or rows still batched): the stored history has them all.
+                yield from (row for row in self.metrics(run_id, since=last) if row["step"] > last)
                 return

@@ -129,7 +129,9 @@ class Subscriber:
         while True:
             if self._closed:
                 raise SubscriberClosed(self.run_id)
-            if self._status is not None:  # Status is never held back by the rate.
+            if self._status is not None:  # Status is never held back by the rate...
+                if self._rows:  # ...but never overtakes rows published before it either.
+                    return self._take(METRICS)
                 status, self._status = self._status, None
                 return status
             now = loop.time()

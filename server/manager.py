@@ -130,6 +130,15 @@ class RunManager:
         self.loop = asyncio.get_running_loop()
         self.device = str(resolve_device(self.settings.device))
         for record in self.store.interrupted():
+            if record.checkpoint is None:
+                self.store.update_run(
+                    record.id,
+                    status="failed",
+                    error="interrupted by a server restart before its first checkpoint; "
+                    "start a new run to train again",
+                    finished_at=datetime.now(UTC),
+                )
+                continue
             note = (
                 f"interrupted by a server restart at step {record.step}; resume to continue "
                 "from the last checkpoint"

@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import queue
+import signal
 import time
 import traceback
 from collections import deque
@@ -376,6 +377,10 @@ class Worker:
 def worker_main(options: WorkerOptions, commands: Queue[Command], events: Queue[Event]) -> None:
     """Entry point of the worker process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    # Ctrl-C (or a service manager) signals the whole process group; the server then asks
+    # this process to checkpoint and exit, which a signal arriving here first would prevent.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threads = options.torch_threads or max(1, min(4, (os.cpu_count() or 2) // 2))
     torch.set_num_threads(threads)
     # The first optimizer imports much of torch (seconds); pay that before saying ready.

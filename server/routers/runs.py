@@ -184,7 +184,9 @@ def patch_training(
 def metrics(
     run_id: str,
     store: StoreDep,
-    since: Annotated[int | None, Query(ge=-1, description="Only rows with a larger step.")] = None,
+    since: Annotated[
+        int | None, Query(ge=-1, le=2**62, description="Only rows with a larger step.")
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> list[MetricsRow]:
     """The run's metric history, ascending by step."""

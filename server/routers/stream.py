@@ -26,6 +26,15 @@ CONTROLS = {
     "stop": "stop",
 }
 MAX_HZ = 60.0
+MAX_STEP = 100_000
+MAX_SINCE = 2**62
+
+
+def _bounded(value: Any, name: str, lo: int, hi: int) -> int:
+    """An integer option of a message within [lo, hi], or ValueError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be a number from {lo} to {hi}")
+    return int(value)
 
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
@@ -77,7 +86,7 @@ async def _handle(
         manager.watch(run_id, options or None)
         if "metrics" in topics and message.get("since") is not None:
             # History first; live rows may repeat a few of these steps (clients drop step <= last).
-            rows = store.metrics(run_id, since=int(message["since"]))
+            rows = store.metrics(run_id, since=_bounded(message["since"], "since", -1, MAX_SINCE))
             await ws.send_text(to_json({"type": "metrics", "rows": [r.model_dump() for r in rows]}))
     elif kind == "unsubscribe":
         hub.update(sub, remove=message.get("topics") or [])
@@ -86,7 +95,7 @@ async def _handle(
         action = CONTROLS.get(str(message.get("action")))
         if action is None:
             raise ValueError(f"unknown action {message.get('action')!r}; use {', '.join(CONTROLS)}")
-        kwargs = {"n": int(message.get("n", 1))} if action == "step" else {}
+        kwargs = {"n": _bounded(message.get("n", 1), "n", 1, MAX_STEP)} if action == "step" else {}
         getattr(manager, action)(run_id, **kwargs)
     else:
         raise ValueError(f"unknown message type {kind!r}; use subscribe, unsubscribe or control")
@@ -114,7 +123,14 @@ async def stream(
                 await _handle(
                     message, ws=ws, sub=sub, run_id=run_id, hub=hub, store=store, manager=manager
                 )
-            except (ValueError, TypeError, KeyError, RunStateError, ValidationError) as exc:
+            except (
+                ValueError,
+                TypeError,
+                KeyError,
+                OverflowError,
+                RunStateError,
+                ValidationError,
+            ) as exc:
                 await ws.send_text(to_json({"type": "error", "message": str(exc)}))
     except WebSocketDisconnect:
         pass

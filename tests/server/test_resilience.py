@@ -1,0 +1,277 @@
+"""The server survives its worker dying, its own restarts and crashes, and viewers that stall."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.client import LayerLabClient
+from server.worker import checkpoint_name
+from tests.server.conftest import make_settings, spiral_run, wait_until
+from tests.server.servers import (
+    Server,
+    ServerPool,
+    SlowViewer,
+    checkpoint_step,
+    server_send_queue,
+    wait_for,
+)
+
+TIMEOUT_S = 60.0
+
+
+def _record(client: TestClient, run_id: str) -> dict[str, Any]:
+    record: dict[str, Any] = client.get(f"/api/runs/{run_id}").json()
+    return record
+
+
+def test_worker_killed_mid_run_fails_its_runs_and_a_new_worker_trains(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        run_id = client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+        client.post(f"/api/runs/{run_id}/start")
+        wait_until(lambda: _record(client, run_id)["step"] > 100, TIMEOUT_S, "training")
+        pid = app.state.manager.worker_pid
+        assert pid is not None
+
+        os.kill(pid, signal.SIGKILL)
+
+        failed = wait_until(
+            lambda: (r := _record(client, run_id))["status"] == "failed" and r,
+            TIMEOUT_S,
+            "the run to fail",
+        )
+        assert "training process" in failed["error"] and "stopped unexpectedly" in failed["error"]
+        assert failed["finished_at"]
+        wait_until(
+            lambda: client.get("/api/health").json()["worker_restarts"] == 1,
+            TIMEOUT_S,
+            "the restart to be counted",
+        )
+        health = client.get("/api/health").json()
+        assert health["status"] == "ok" and health["worker_restarts"] == 1
+        assert app.state.manager.worker_pid not in (None, pid)
+        # The server kept answering, the lost run keeps its history and cannot go on.
+        assert any(r["id"] == run_id for r in client.get("/api/runs").json())
+        assert client.get(f"/api/runs/{run_id}/metrics").json()
+        assert client.post(f"/api/runs/{run_id}/resume").status_code == 409
+
+        new_id = client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+        assert client.post(f"/api/runs/{new_id}/start").status_code == 200
+        wait_until(lambda: _record(client, new_id)["step"] > 100, TIMEOUT_S, "the new run")
+        assert _record(client, new_id)["status"] == "running"
+        assert client.get("/api/health").json()["worker_restarts"] == 1
+        client.post(f"/api/runs/{new_id}/stop")
+        wait_until(lambda: _record(client, new_id)["status"] == "stopped", TIMEOUT_S, "stopped")
+
+
+def _train_to(client: LayerLabClient, run_id: str, step: int, checkpointed: bool = False) -> None:
+    """Wait until the run has passed `step` (and, if asked, recorded a checkpoint)."""
+    wait_for(
+        lambda: (
+            (r := client.run(run_id))["step"] >= step
+            and r["status"] == "running"
+            and (r["checkpoint"] or not checkpointed)
+        ),
+        TIMEOUT_S,
+        f"step {step}",
+    )
+
+
+def _restarted(pool: ServerPool, run_id: str) -> tuple[Server, LayerLabClient, dict[str, Any]]:
+    """A new server on the same data directory, and the interrupted run as it sees it."""
+    server = pool.start()
+    client = server.client()
+    record = client.run(run_id)
+    assert any(r["id"] == run_id for r in client.runs())
+    assert record["status"] == "paused", record
+    assert record["error"] and "interrupted" in record["error"], record
+    return server, client, record
+
+
+def _resume(client: LayerLabClient, run_id: str, past: int) -> list[dict[str, Any]]:
+    """Resume, train on past step `past`; the rows written since the resume, by step."""
+    since = time.time()
+    client.control(run_id, "resume")
+    wait_for(
+        lambda: (r := client.run(run_id))["status"] == "running" and r["step"] > past,
+        TIMEOUT_S,
+        f"the resumed run to pass step {past}",
+    )
+    record = client.run(run_id)
+    assert record["error"] is None
+    rows = client.metrics(run_id)
+    steps = [r["step"] for r in rows]
+    assert steps == sorted(set(steps))
+    return [r for r in rows if (r["time"] or 0) > since]
+
+
+def _assert_kept(before: list[dict[str, Any]], after: list[dict[str, Any]], upto: int) -> None:
+    """Every row seen before the restart, up to step `upto`, is stored unchanged."""
+    by_step = {r["step"]: r for r in after}
+    kept = [r for r in before if r["step"] <= upto]
+    assert kept, "no history to compare"
+    lost = [r["step"] for r in kept if by_step.get(r["step"]) != r]
+    assert not lost, f"rows lost or changed by the restart: {lost[:10]}"
+
+
+def test_graceful_restart_resumes_from_the_checkpoint(tmp_path: Path) -> None:
+    with ServerPool(tmp_path) as pool:
+        first = pool.start()
+        client = first.client()
+        run_id = client.create_run(spiral_run(max_steps=1_000_000))["id"]
+        client.control(run_id, "start")
+        _train_to(client, run_id, 300)
+
+        first.terminate()  # SIGTERM to the server alone: it shuts down and checkpoints
+
+        _, client, record = _restarted(pool, run_id)
+        step = record["step"]
+        assert step >= 300 and record["checkpoint"]
+        assert checkpoint_step(first.data_dir / record["checkpoint"]) == step
+        history = client.metrics(run_id)
+        assert history and history[-1]["step"] == step
+        new = _resume(client, run_id, step + 200)
+        assert new, "no rows since the resume"
+        first_new = min(r["step"] for r in new)
+        assert step < first_new <= step + 1000, f"resumed at {first_new}, not after {step}"
+        _assert_kept(history, client.metrics(run_id), step)
+        client.control(run_id, "stop")
+        client.wait_for_status(run_id, ["stopped"], timeout=TIMEOUT_S)
+
+
+def test_hard_kill_resumes_from_the_last_periodic_checkpoint(tmp_path: Path) -> None:
+    with ServerPool(tmp_path, LAYERLAB_CHECKPOINT_S="0.5") as pool:
+        first = pool.start()
+        client = first.client()
+        run_id = client.create_run(spiral_run(max_steps=1_000_000))["id"]
+        client.control(run_id, "start")
+        _train_to(client, run_id, 300, checkpointed=True)
+        seen = client.metrics(run_id)
+        path = first.data_dir / client.run(run_id)["checkpoint"]
+
+        first.kill()  # SIGKILL to the server and its worker: nothing gets to clean up
+
+        saved = checkpoint_step(path)
+        assert saved > 0
+        _, client, record = _restarted(pool, run_id)
+        # (The kill may land between a checkpoint and the rows stored before it: no order
+        # between the checkpoint's step and the last row seen is certain.)
+        assert record["step"] >= seen[-1]["step"]
+        _assert_kept(seen, client.metrics(run_id), seen[-1]["step"])
+        new = _resume(client, run_id, record["step"] + 200)
+        first_new = min(r["step"] for r in new)
+        assert saved < first_new <= saved + 1000, f"resumed at {first_new}, checkpoint {saved}"
+        _assert_kept(seen, client.metrics(run_id), saved)
+        client.control(run_id, "stop")
+        client.wait_for_status(run_id, ["stopped"], timeout=TIMEOUT_S)
+
+
+def test_ctrl_c_in_a_terminal_checkpoints_before_exit(tmp_path: Path) -> None:
+    with ServerPool(tmp_path, LAYERLAB_CHECKPOINT_S="3600") as pool:  # no periodic checkpoint
+        server = pool.start()
+        client = server.client()
+        run_id = client.create_run(spiral_run(max_steps=1_000_000))["id"]
+        client.control(run_id, "start")
+        _train_to(client, run_id, 300)
+
+        server.signal_group(signal.SIGINT)  # what a terminal sends on Ctrl-C
+        server.wait()
+
+        # The shutdown's checkpoint is the only one this run can have.
+        path = server.data_dir / checkpoint_name(run_id)
+        assert path.exists(), "the server exited without checkpointing the running run"
+        assert checkpoint_step(path) >= 300
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds a process has used (user + system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.serial
+def test_stalled_viewers_neither_slow_training_nor_grow_memory(tmp_path: Path) -> None:
+    """Viewers that subscribe and never read: training speed and server memory stay put.
+
+    Half-second phases alternate, alone and watched by fresh stalled viewers, on one run;
+    each watched phase is compared with the alone phases either side of it, so that the
+    load of a shared machine falls on both alike. The median of these paired ratios must
+    stay within 10%; while it does not, more cycles are measured (at most 36 in all).
+    """
+    phase_s, cycles = 0.5, 12
+    # Short slices: 100 metric rows a second, so the viewers' sockets fill within a phase.
+    with ServerPool(tmp_path, LAYERLAB_SLICE_S="0.01") as pool:
+        server = pool.start()
+        client = server.client()
+        run_id = client.create_run(spiral_run(max_steps=1_000_000))["id"]
+        client.control(run_id, "start")
+        _train_to(client, run_id, 2000)  # warmed up
+
+        path = f"/api/runs/{run_id}/stream"
+        viewers_per_phase = 2
+        spans: list[tuple[str, float, float]] = []
+        cpu = {"alone": 0.0, "watched": 0.0}
+        baseline, rss, backlog = server.rss_bytes(), [0], 0
+
+        def phase(kind: str) -> None:
+            used, start = _cpu_s(server.pid), time.time()
+            time.sleep(phase_s)
+            spans.append((kind, start, time.time()))
+            cpu[kind] += _cpu_s(server.pid) - used
+
+        ratio, ratios = 0.0, []
+        phase("alone")
+        for _ in range(3):
+            for _ in range(cycles):
+                viewers = [SlowViewer(server.port, path) for _ in range(viewers_per_phase)]
+                for viewer in viewers:
+                    viewer.send_json({"type": "subscribe", "topics": ["metrics"], "max_hz": 60})
+                phase("watched")
+                rss.append(server.rss_bytes())
+                backlog = max(
+                    backlog, server_send_queue(server.port, {v.local_port for v in viewers})
+                )
+                for viewer in viewers:
+                    viewer.close()
+                phase("alone")
+            rows = [r for r in client.metrics(run_id) if r["test_loss"] is None]
+            medians = [
+                statistics.median(
+                    [r["steps_per_s"] for r in rows if a <= r["time"] <= b] or [float("nan")]
+                )
+                for _, a, b in spans
+            ]
+            ratios = [
+                medians[i] / ((medians[i - 1] + medians[i + 1]) / 2)
+                for i in range(1, len(spans) - 1, 2)
+            ]
+            # A phase without rows (NaN) tells nothing.
+            ratios = [r for r in ratios if not math.isnan(r)]
+            assert len(ratios) >= cycles // 2, medians
+            ratio = statistics.median(ratios)
+            if ratio >= 0.9:
+                break
+        client.control(run_id, "stop")
+
+        assert ratio >= 0.9, f"training slowed while watched: {[f'{r:.2f}' for r in ratios]}"
+        # The viewers really stalled: the server holds bytes it could not deliver to them.
+        assert backlog > 0, "the viewers read everything; the test measured nothing"
+        growth = max(rss) - baseline
+        assert growth < 30 * 2**20, f"server RSS grew {growth / 2**20:.1f} MB"
+        # Nor does the server spin on them: a tenth of a core at most beyond its work alone.
+        watched_s = phase_s * sum(1 for kind, _, _ in spans if kind == "watched")
+        alone_s = phase_s * sum(1 for kind, _, _ in spans if kind == "alone")
+        extra = cpu["watched"] / watched_s - cpu["alone"] / alone_s
+        assert extra < 0.1, f"the server used {extra:.2f} cores more while watched"
+        assert client.health()["status"] == "ok"
+        assert "Traceback" not in server.log(), server.log()[-4000:]
