@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
     slice_s: float = Field(0.05, gt=0, le=5, description="Worker time slice per run, seconds.")
     metrics_hz: float = Field(20.0, gt=0, le=200, description="Metric rows per second per run.")
-    eval_hz: float = Field(4.0, gt=0, le=100, description="Test evaluations per second per run.")
+    eval_hz: float = Field(
+        2.0, gt=0, le=100, description="Test evaluations per second of a run's training time."
+    )
     checkpoint_s: float = Field(30.0, gt=0, description="Seconds between periodic checkpoints.")
     torch_threads: int = Field(
         0, ge=0, description="Worker's torch threads; 0 picks one per run's share."

@@ -44,7 +44,7 @@ class WorkerOptions:
     device: str
     data_dir: str
     slice_s: float = 0.05
-    eval_hz: float = 4.0
+    eval_hz: float = 2.0
     checkpoint_s: float = 30.0
     torch_threads: int = 0
     eval_samples: int = 512  # per set; a full pass over thousands of images would eat the slice
