@@ -196,3 +196,25 @@ def test_segmentation_masks_and_iou() -> None:
     assert result.arrays["pred"].shape == (2, 16, 16) and result.arrays["true"].shape == (2, 16, 16)
     assert len(result.meta["iou"]) == 5
     assert all(v is None or 0 <= v <= 1 for v in result.meta["iou"])
+
+
+def test_probes_on_a_residual_network() -> None:
+    spec = chain(
+        ("conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+        ("relu", {}),
+        ("conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+        ("add", {}),
+        ("global_avgpool", {}),
+        ("linear", {"out_features": 10}),
+    )
+    spec["edges"].append({"source": "n1", "target": "n3"})  # the skip around the second conv
+    trainer = Trainer(spec, "digits")
+    trainer.step(10, evaluate=False)
+    x = trainer.data.x_test[:16]
+    erf = effective_receptive_field(trainer.model, "n3", x)
+    assert erf.meta["rf_size"] == [5.0, 5.0]
+    assert erf.arrays["erf"].shape == (8, 8) and float(erf.arrays["erf"].max()) == 1.0
+    maps = feature_maps(trainer.model, "n3", x[0])
+    assert maps.arrays["maps"].shape == (4, 8, 8)
+    act = activation_stats(trainer.model, "n3", x)
+    assert act.meta["output_shape"] == [4, 8, 8] and act.meta["dead_fraction"] is None

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 import torch
 
+from models.presets import PRESETS
+from models.probes.dispatch import NODE_TOPICS
 from server.worker import Worker, WorkerOptions
 from tests.server.conftest import spiral_run
 
@@ -112,3 +114,30 @@ def test_resume_loads_the_checkpoint(tmp_path: Path) -> None:
     start(worker2, "a", resume=True, paused=True)
     held = worker2.runs["a"]
     assert held.trainer.step_count > 0 and not held.active
+
+
+def test_streaming_every_probe_leaves_training_bit_identical(tmp_path: Path) -> None:
+    """100 steps with every probe of every node watched give the same weights as none."""
+    body = {
+        "network": PRESETS["digits-cnn"]["run"]["network"],
+        "dataset": {"name": "digits"},
+        "training": {"max_steps": 100, "seed": 5, "batch_size": 16},
+    }
+    nodes = [n["id"] for n in body["network"]["nodes"]]
+    topics = {f"{name}:{node}": 1000.0 for name in NODE_TOPICS for node in nodes}
+    topics |= {"predictions": 1000.0, "confusion": 1000.0}
+    finals = []
+    for watch in ({}, topics):
+        worker, _, events = make_worker(tmp_path / str(len(watch)))
+        worker.handle({"op": "start", "run_id": "r", "config": body, "watch": watch})
+        trainer = worker.runs["r"].trainer
+        while "r" in worker.runs:
+            run = worker.next_run()
+            assert run is not None
+            run.due.clear()  # every probe due at every slice
+            worker.slice(run)
+        kinds = [e["ev"] for e in drain(events)]
+        assert ("probe_frame" in kinds) == bool(watch)
+        finals.append(trainer.model.state_dict())
+    for a, b in zip(finals[0].values(), finals[1].values(), strict=True):
+        assert torch.equal(a, b)
