@@ -21,7 +21,11 @@ def activation_stats(net: Network, node: str, x: torch.Tensor) -> ProbeResult:
         net(x)
     values = out[node]
     kind = net.graph.types[node]
-    result: dict[str, Any] = {"type": kind, "output_shape": list(values.shape[1:]), **summary(values)}
+    result: dict[str, Any] = {
+        "type": kind,
+        "output_shape": list(values.shape[1:]),
+        **summary(values),
+    }
     # A unit (a feature, or a channel at any pixel) is dead if it is never positive on the batch.
     per_unit = (
         values.transpose(0, 1).reshape(values.shape[1], -1) if values.dim() > 1 else values[None]
