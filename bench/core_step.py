@@ -151,11 +151,21 @@ CASES = (
 class BareLoop:
     """The training loop a person writes by hand, batching as the Trainer does."""
 
-    def __init__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        *,
+        batch: int = BATCH,
+        lr: float = LR,
+        seed: int = SEED,
+    ) -> None:
         self.model = model
         self.x, self.y = x, y
-        self.opt = torch.optim.Adam(model.parameters(), lr=LR)
-        self.gen = torch.Generator().manual_seed(SEED)
+        self.batch = min(batch, len(x))
+        self.opt = torch.optim.Adam(model.parameters(), lr=lr)
+        self.gen = torch.Generator().manual_seed(seed)
         self.cursor = 0
         self.xe, self.ye = self.shuffle()
 
@@ -164,15 +174,16 @@ class BareLoop:
         return self.x[perm], self.y[perm]
 
     def step(self, n: int) -> float:
+        """n optimizer steps; one device sync at the end (the mean loss)."""
         losses: list[torch.Tensor] = []
         self.model.train()
         for _ in range(n):
-            if self.cursor + BATCH > len(self.x):
+            if self.cursor + self.batch > len(self.x):
                 self.xe, self.ye = self.shuffle()
                 self.cursor = 0
-            xb = self.xe[self.cursor : self.cursor + BATCH]
-            yb = self.ye[self.cursor : self.cursor + BATCH]
-            self.cursor += BATCH
+            xb = self.xe[self.cursor : self.cursor + self.batch]
+            yb = self.ye[self.cursor : self.cursor + self.batch]
+            self.cursor += self.batch
             loss = F.cross_entropy(self.model(xb), yb)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -45,7 +45,7 @@ from types import TracebackType
 from typing import Any
 
 import torch
-import torch.nn.functional as F
+from core_step import BareLoop as HandLoop  # the one hand-written loop, shared
 from torch import nn
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -471,8 +471,8 @@ class BareRate:
     steps_per_cpu_s: float  # per CPU second of this process (immune to waiting for a core)
 
 
-class BareLoop:
-    """The loop a person writes by hand, batching as the Trainer does, for one preset."""
+class BareLoop(HandLoop):
+    """The hand-written loop of bench/core_step.py, set up from one preset's run body."""
 
     def __init__(self, preset: str, device: torch.device) -> None:
         run = PRESETS[preset]["run"]
@@ -480,36 +480,15 @@ class BareLoop:
         if training["optimizer"] != "adam":
             raise ValueError(f"{preset}: the bare loop only does Adam")
         torch.manual_seed(training.get("seed", 0))
-        self.model = bare_model(preset).to(device)
         data = load_dataset(run["dataset"]["name"], run["dataset"].get("params") or {}).to(device)
-        self.x, self.y = data.x_train, data.y_train
-        self.batch = min(int(training["batch_size"]), len(self.x))
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=float(training["lr"]))
-        self.gen = torch.Generator().manual_seed(0)
-        self.cursor = 0
-        self.xe, self.ye = self.shuffle()
-
-    def shuffle(self) -> tuple[torch.Tensor, torch.Tensor]:
-        perm = torch.randperm(len(self.x), generator=self.gen).to(self.x.device)
-        return self.x[perm], self.y[perm]
-
-    def step(self, n: int) -> float:
-        """n optimizer steps; one device sync at the end (the mean loss)."""
-        losses: list[torch.Tensor] = []
-        self.model.train()
-        for _ in range(n):
-            if self.cursor + self.batch > len(self.x):
-                self.xe, self.ye = self.shuffle()
-                self.cursor = 0
-            xb = self.xe[self.cursor : self.cursor + self.batch]
-            yb = self.ye[self.cursor : self.cursor + self.batch]
-            self.cursor += self.batch
-            loss = F.cross_entropy(self.model(xb), yb)
-            self.opt.zero_grad(set_to_none=True)
-            loss.backward()
-            self.opt.step()
-            losses.append(loss.detach())
-        return float(torch.stack(losses).mean())
+        super().__init__(
+            bare_model(preset).to(device),
+            data.x_train,
+            data.y_train,
+            batch=int(training["batch_size"]),
+            lr=float(training["lr"]),
+            seed=0,
+        )
 
     def measure(self, seconds: float, chunk: int = BARE_CHUNK) -> BareRate:
         """Steps per second of the clock and per CPU second, over about `seconds` of chunks."""
