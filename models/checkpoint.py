@@ -1,4 +1,4 @@
-"""Checkpoints of a Trainer as safetensors files: weights, optimizer state, counters, RNG."""
+"""Checkpoints of a job as safetensors files: weights, optimizer state, counters, RNG."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from models.train import Trainer
+from models.job import Job
 
 # Scalars and structure go into the file's string metadata; tensors into its body.
 _META_KEY = "layerlab"
@@ -48,7 +48,7 @@ def _flatten_state(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict
     return {k: v.detach().cpu().contiguous() for k, v in tensors.items()}, rest
 
 
-def save_checkpoint(trainer: Trainer, path: Path) -> None:
+def save_checkpoint(trainer: Job, path: Path) -> None:
     """Write the trainer's full state to `path` atomically (a crash never leaves half a file)."""
     tensors, rest = _flatten_state(trainer.state_dict())
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +57,7 @@ def save_checkpoint(trainer: Trainer, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def load_checkpoint(trainer: Trainer, path: Path) -> None:
+def load_checkpoint(trainer: Job, path: Path) -> None:
     """Restore a trainer (same spec and dataset) from a file written by save_checkpoint."""
     with safe_open(str(path), framework="pt") as handle:
         rest = json.loads(handle.metadata()[_META_KEY])

@@ -1,17 +1,41 @@
-"""Training settings and the PyTorch optimizer they describe."""
+"""Training settings, the live changes a run accepts, and the torch optimizer they describe."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Annotated, Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-OptimizerName = Literal["sgd", "rmsprop", "adam", "adamw"]
+from models.optimizers import OPTIMIZERS, OptimizerDef
 
-# Settings a running trainer can change between steps.
-LIVE_FIELDS = ("lr", "momentum", "nesterov", "weight_decay", "batch_size", "max_steps")
+# Each field's bounds and words once, for the full settings and for live changes alike.
+Lr = Annotated[float, Field(gt=0.0, le=10.0, description="Learning rate (step size).")]
+Momentum = Annotated[
+    float, Field(ge=0.0, lt=1.0, description="Momentum of sgd and rmsprop (adam uses beta1).")
+]
+Nesterov = Annotated[
+    bool,
+    Field(description="Nesterov momentum (sgd with momentum > 0; other optimizers ignore it)."),
+]
+WeightDecay = Annotated[
+    float, Field(ge=0.0, le=1.0, description="L2 penalty; decoupled from the gradient for adamw.")
+]
+Beta1 = Annotated[float, Field(ge=0.0, lt=1.0, description="Adam's first-moment decay.")]
+Beta2 = Annotated[float, Field(ge=0.0, lt=1.0, description="Adam's second-moment decay.")]
+Alpha = Annotated[float, Field(ge=0.0, lt=1.0, description="RMSprop's squared-gradient decay.")]
+Eps = Annotated[float, Field(gt=0.0, le=1.0, description="Added to denominators for stability.")]
+BatchSize = Annotated[int, Field(ge=1, le=4096, description="Samples per step.")]
+MaxSteps = Annotated[int, Field(ge=1, le=10_000_000, description="Training stops after this.")]
+
+
+def optimizer_def(name: str) -> OptimizerDef:
+    """The registry entry of an optimizer, or ValueError naming the known ones."""
+    entry = OPTIMIZERS.get(name)
+    if entry is None:
+        raise ValueError(f"unknown optimizer '{name}'; optimizers: {', '.join(OPTIMIZERS)}")
+    return entry
 
 
 class TrainingConfig(BaseModel):
@@ -19,70 +43,83 @@ class TrainingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    optimizer: OptimizerName = Field("adam", description="sgd, rmsprop, adam or adamw.")
-    lr: float = Field(0.01, gt=0.0, le=10.0, description="Learning rate (step size).")
-    momentum: float = Field(
-        0.0, ge=0.0, lt=1.0, description="Momentum of sgd and rmsprop (adam uses beta1)."
-    )
-    nesterov: bool = Field(
-        False, description="Nesterov momentum (sgd with momentum > 0; other optimizers ignore it)."
-    )
-    weight_decay: float = Field(
-        0.0, ge=0.0, le=1.0, description="L2 penalty; decoupled from the gradient for adamw."
-    )
-    beta1: float = Field(0.9, ge=0.0, lt=1.0, description="Adam's first-moment decay.")
-    beta2: float = Field(0.999, ge=0.0, lt=1.0, description="Adam's second-moment decay.")
-    alpha: float = Field(0.99, ge=0.0, lt=1.0, description="RMSprop's squared-gradient decay.")
-    eps: float = Field(1e-8, gt=0.0, le=1.0, description="Added to denominators for stability.")
-    batch_size: int = Field(32, ge=1, le=4096, description="Samples per step.")
-    max_steps: int = Field(5000, ge=1, le=10_000_000, description="Training stops after this.")
+    optimizer: str = Field("adam", description="An optimizer from GET /api/optimizers.")
+    lr: Lr = 0.01
+    momentum: Momentum = 0.0
+    nesterov: Nesterov = False
+    weight_decay: WeightDecay = 0.0
+    beta1: Beta1 = 0.9
+    beta2: Beta2 = 0.999
+    alpha: Alpha = 0.99
+    eps: Eps = 1e-8
+    batch_size: BatchSize = 32
+    max_steps: MaxSteps = 5000
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seeds weights, batch order, dropout.")
 
+    @field_validator("optimizer")
+    @classmethod
+    def _known_optimizer(cls, name: str) -> str:
+        optimizer_def(name)
+        return name
+
     @model_validator(mode="after")
-    def _nesterov_needs_momentum(self) -> TrainingConfig:
-        if self.nesterov and self.optimizer == "sgd" and self.momentum <= 0:
-            raise ValueError("nesterov needs momentum > 0")
+    def _fits_optimizer(self) -> TrainingConfig:
+        reason = optimizer_def(self.optimizer).check(self)
+        if reason is not None:
+            raise ValueError(reason)
         return self
+
+    @property
+    def entry(self) -> OptimizerDef:
+        """The optimizer's registry entry."""
+        return OPTIMIZERS[self.optimizer]
+
+
+class TrainingPatch(BaseModel):
+    """Training settings that may change while a run trains (PATCH /api/runs/{id}/training)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lr: Lr | None = None
+    momentum: Momentum | None = None
+    nesterov: Nesterov | None = None
+    weight_decay: WeightDecay | None = None
+    beta1: Beta1 | None = None
+    beta2: Beta2 | None = None
+    alpha: Alpha | None = None
+    eps: Eps | None = None
+    batch_size: BatchSize | None = None
+    max_steps: MaxSteps | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields given, by name."""
+        return self.model_dump(exclude_none=True)
 
 
 def make_optimizer(
     params: Iterable[torch.nn.Parameter], cfg: TrainingConfig
 ) -> torch.optim.Optimizer:
     """The torch.optim optimizer for these settings (formulas as in REFERENCE.md)."""
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(
-            params,
-            lr=cfg.lr,
-            momentum=cfg.momentum,
-            nesterov=cfg.nesterov,
-            weight_decay=cfg.weight_decay,
-        )
-    if cfg.optimizer == "rmsprop":
-        return torch.optim.RMSprop(
-            params,
-            lr=cfg.lr,
-            alpha=cfg.alpha,
-            eps=cfg.eps,
-            momentum=cfg.momentum,
-            weight_decay=cfg.weight_decay,
-        )
-    kind = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
-    return kind(
-        params, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps, weight_decay=cfg.weight_decay
-    )
+    return cfg.entry.build(params, cfg)
 
 
 def apply_live(optimizer: torch.optim.Optimizer, cfg: TrainingConfig) -> None:
     """Write the changeable hyperparameters into a running optimizer's groups."""
-    for group in optimizer.param_groups:
-        group["lr"] = cfg.lr
-        group["weight_decay"] = cfg.weight_decay
-        if "momentum" in group:
-            group["momentum"] = cfg.momentum
-        if "nesterov" in group:
-            group["nesterov"] = cfg.nesterov
-        if "betas" in group:
-            group["betas"] = (cfg.beta1, cfg.beta2)
-        if "alpha" in group:
-            group["alpha"] = cfg.alpha
-        group["eps"] = cfg.eps
+    cfg.entry.apply(optimizer, cfg)
+
+
+def optimizer_catalog() -> list[dict[str, Any]]:
+    """Every optimizer: name, doc, hyperparameters as JSON Schema, the fields changed live."""
+    fields = TrainingConfig.model_json_schema()["properties"]
+    return [
+        {
+            "name": entry.name,
+            "doc": entry.doc,
+            "params_schema": {
+                "type": "object",
+                "properties": {name: fields[name] for name in entry.hyperparameters},
+            },
+            "live": list(entry.live),
+        }
+        for entry in OPTIMIZERS.values()
+    ]

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import SpecError
 from models.layers import LAYERS, Layer, LayerParams
+from models.layers.core import OutputParams
 
 MAX_NODES = 2000
 MAX_EDGES = 8000
@@ -32,7 +33,9 @@ class NodeSpec(BaseModel):
     id: str = Field(min_length=1, max_length=64, description="The user's id, unique in the spec.")
     type: str = Field(description="A layer type from GET /api/layers.")
     params: dict[str, Any] = Field(default_factory=dict, description="The layer's params.")
-    position: Position | None = Field(None, description="Editor position; ignored by the engine.")
+    position: Position | None = Field(
+        None, description="Editor position; ignored by the engine.", exclude_if=lambda v: v is None
+    )
 
 
 class EdgeSpec(BaseModel):
@@ -42,7 +45,11 @@ class EdgeSpec(BaseModel):
 
     source: str
     target: str
-    id: str | None = Field(None, description="Optional editor id; ignored by the engine.")
+    id: str | None = Field(
+        None,
+        description="Optional editor id; ignored by the engine.",
+        exclude_if=lambda v: v is None,
+    )
 
 
 class NetworkSpec(BaseModel):
@@ -71,6 +78,13 @@ class Graph:
     def layer(self, node_id: str) -> Layer[Any]:
         """The registry entry of a node."""
         return LAYERS[self.types[node_id]]
+
+    @property
+    def loss(self) -> str:
+        """The output node's loss (its params' default when the spec names none)."""
+        params = self.params[self.output_id]
+        assert isinstance(params, OutputParams)  # load_spec checked the output's type
+        return params.loss
 
 
 @dataclass(frozen=True)

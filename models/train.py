@@ -25,6 +25,8 @@ from models.device import resolve_device
 from models.errors import InvalidSpecError
 from models.objectives import make_objective
 from models.optim import TrainingConfig, apply_live, make_optimizer
+from models.probes.dispatch import run_probe
+from models.probes.result import ProbeResult
 from models.shapes import infer_shapes
 
 EVAL_CHUNK = 1024
@@ -126,9 +128,8 @@ class Trainer:
             raise InvalidSpecError(report.errors)
         graph = report.graph
         shapes = {n: s for n, s in report.shapes.items() if s is not None}
-        loss_name = getattr(graph.params[graph.output_id], "loss", "cross_entropy")
         self.objective = make_objective(
-            loss_name, data.info, shapes[graph.output_id], graph.output_id
+            graph.loss, data.info, shapes[graph.output_id], graph.output_id
         )
 
         # Weights, batch order and dropout each draw from this trainer's own generators,
@@ -307,6 +308,12 @@ class Trainer:
             apply_live(self.optimizer, new)
         self.config = new
         return new
+
+    def probe(
+        self, topic: str, node: str | None = None, options: Mapping[str, Any] | None = None
+    ) -> ProbeResult:
+        """One probe of the model now (ProbeError when it does not apply); training untouched."""
+        return run_probe(self, topic, node, options)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume exactly: weights, optimizer, counters, RNG states."""

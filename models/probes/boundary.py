@@ -41,7 +41,7 @@ def decision_boundary(net: Network, resolution: int = 48, neurons: bool = True) 
         raise ShapeError(None, "the decision boundary needs 2-D points as input")
     device = next((p.device for p in net.parameters()), torch.device("cpu"))
     points = grid_points(resolution).to(device)
-    loss = getattr(net.graph.params[net.graph.output_id], "loss", "cross_entropy")
+    loss = net.graph.loss
     hidden = _hidden_nodes(net) if neurons else []
     with inspection(net), capture_outputs(net, hidden) as inside:
         out = net(points)
