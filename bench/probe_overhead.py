@@ -30,6 +30,9 @@ import torch
 
 from models.presets import PRESETS
 from models.probes import effective_receptive_field, feature_maps
+from models.run import RunConfig
+from models.train import Trainer
+from server.protocol import Command, Event, ProbeFrame, Start, Watch
 from server.worker import Worker, WorkerOptions
 
 NODE = "c1"
@@ -41,20 +44,22 @@ TOPICS = [
 def run_for(worker: Worker, seconds: float) -> tuple[int, float]:
     """Let the worker train for about `seconds`; steps taken and time spent."""
     run = worker.runs["r"]
-    start_steps, start = run.trainer.step_count, time.perf_counter()
+    start_steps, start = run.job.step_count, time.perf_counter()
     while time.perf_counter() - start < seconds:
         worker.slice(run)
-    return run.trainer.step_count - start_steps, time.perf_counter() - start
+    return run.job.step_count - start_steps, time.perf_counter() - start
 
 
-def drain(events: queue.Queue[dict[str, Any]]) -> tuple[int, float]:
+def drain(events: queue.Queue[Event]) -> tuple[int, float]:
     """Empty the event queue; the number of probe frames in it and their compute seconds."""
     frames, seconds = 0, 0.0
     while not events.empty():
         event = events.get_nowait()
-        if event["ev"] == "probe_frame":
+        if isinstance(event, ProbeFrame):
             frames += 1
-            seconds += event["meta"]["probe_ms"] / 1000
+            cost = event.probe.meta["probe_ms"]
+            assert isinstance(cost, float)
+            seconds += cost / 1000
     return frames, seconds
 
 
@@ -79,26 +84,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    commands: queue.Queue[dict[str, Any]] = queue.Queue()
-    events: queue.Queue[dict[str, Any]] = queue.Queue()
+    commands: queue.Queue[Command] = queue.Queue()
+    events: queue.Queue[Event] = queue.Queue()
     with tempfile.TemporaryDirectory() as tmp:
         worker = Worker(WorkerOptions(device="cpu", data_dir=tmp), commands, events)  # type: ignore[arg-type]
         run_body = dict(PRESETS["digits-cnn"]["run"])
         run_body["training"] = {**run_body["training"], "max_steps": 1_000_000}
-        worker.handle({"op": "start", "run_id": "r", "config": run_body})
+        worker.handle(Start(run_id="r", config=RunConfig.model_validate(run_body)))
         run_for(worker, 1.0)  # warm-up
         off_rates, on_rates, frames, probe_s = [], [], 0, 0.0
         for _ in range(args.rounds):
-            worker.handle({"op": "watch", "run_id": "r", "topics": {}})
+            worker.handle(Watch(run_id="r", topics={}))
             steps, spent = run_for(worker, args.seconds)
             off_rates.append(steps / spent)
             drain(events)
-            worker.handle({"op": "watch", "run_id": "r", "topics": dict.fromkeys(TOPICS, args.hz)})
+            worker.handle(Watch(run_id="r", topics=dict.fromkeys(TOPICS, args.hz)))
             steps, spent = run_for(worker, args.seconds)
             on_rates.append(steps / spent)
             got, secs = drain(events)
             frames, probe_s = frames + got, probe_s + secs
-        trainer = worker.runs["r"].trainer
+        trainer = worker.runs["r"].job
+        assert isinstance(trainer, Trainer)
         x = trainer.data.x_test[:64]
         erf_ms = probe_ms(lambda: effective_receptive_field(trainer.model, NODE, x))
         maps_ms = probe_ms(lambda: feature_maps(trainer.model, NODE, x[0]))

@@ -1,8 +1,9 @@
 """The run manager: the web process's side of the worker, the store and the hub.
 
-It owns the worker process, sends it commands, reads its events on a thread,
-writes what they say to the store and publishes them to viewers. If the worker
-dies, the runs it held fail with a reason and a fresh worker starts.
+It owns the worker process, sends it typed commands, reads its typed events on a
+thread, writes what they say to the store and publishes them to viewers. Controls
+go through the lifecycle table. If the worker dies, the runs it held fail with a
+reason and a fresh worker starts.
 """
 
 from __future__ import annotations
@@ -20,34 +21,70 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
+from pydantic import JsonValue
+
 from models.device import resolve_device
-from models.optim import TrainingConfig
-from models.probes.dispatch import TOPICS
-from models.train import MetricsRow
+from models.optim import TrainingConfig, TrainingPatch
+from models.probes.dispatch import is_probe_topic
 from server.hub import Hub
+from server.lifecycle import (
+    ACTIVE,
+    TERMINAL,
+    ControlAction,
+    RunAction,
+    RunNotFoundError,
+    RunStateError,
+    RunStatus,
+    transition,
+)
+from server.messages import StatusFrame
 from server.probe_frames import pack_probe
+from server.protocol import (
+    Bye,
+    Checkpoint,
+    Command,
+    Died,
+    Event,
+    Metrics,
+    Pause,
+    Probe,
+    ProbeAnswer,
+    ProbeFrame,
+    ProbeOptions,
+    ProbeStopped,
+    Ready,
+    Rejected,
+    Resume,
+    Shutdown,
+    Start,
+    Status,
+    Step,
+    Stop,
+    UnknownRun,
+    Update,
+    Updated,
+    UpdateFailed,
+    Watch,
+    unhandled,
+)
+from server.protocol import Drop as DropCmd
 from server.settings import Settings
 from server.store import RunRecord, Store
-from server.worker import Command, Event, WorkerOptions, worker_main
+from server.worker import WorkerOptions, worker_main
 
 log = logging.getLogger("layerlab.manager")
 
-ACTIVE = ("queued", "running", "paused")
-TERMINAL = ("completed", "stopped", "failed")
-
-
-class RunStateError(Exception):
-    """A control that does not apply to the run's current status (HTTP 409)."""
+__all__ = ["ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
 
 
 class ProbeFailedError(Exception):
     """A probe that does not apply to the run (HTTP 422)."""
 
 
-def _settle(waiter: asyncio.Future[Event], event: Event) -> None:
+def _settle(waiter: asyncio.Future[ProbeAnswer], answer: ProbeAnswer) -> None:
     """Resolve a waiting probe request, unless it gave up already."""
     if not waiter.done():
-        waiter.set_result(event)
+        waiter.set_result(answer)
 
 
 class WorkerHandle:
@@ -78,33 +115,45 @@ class WorkerHandle:
     def _read(self) -> None:
         """Forward events until the worker ends; report its death."""
         while True:
+            event: Event
             try:
                 event = self.events.get(timeout=0.25)
             except queue.Empty:
                 if not self.process.is_alive():
                     if not self.closing:
-                        self.on_event(self, {"ev": "died", "exitcode": self.process.exitcode})
+                        self.on_event(self, Died(exitcode=self.process.exitcode))
                     return
                 continue
             except (EOFError, OSError):
-                event = {"ev": "died", "exitcode": self.process.exitcode}
+                event = Died(exitcode=self.process.exitcode)
             try:
                 self.on_event(self, event)
             except Exception:  # a bad event must not end the reading, or every run would stall
-                log.exception("could not apply worker event %s", event.get("ev"))
-            if event["ev"] in ("bye", "died"):
+                log.exception("could not apply worker event %s", getattr(event, "type", event))
+            if isinstance(event, Bye | Died):
                 return
 
     def close(self, timeout: float = 10.0) -> None:
         """Ask the worker to checkpoint and exit; kill it if it will not."""
         self.closing = True
         if self.process.is_alive():
-            self.send({"op": "shutdown"})
+            self.send(Shutdown())
             self.process.join(timeout)
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(2)
         self.reader.join(timeout)
+
+
+def status_frame(record: RunRecord) -> StatusFrame:
+    """The stream's status frame for a run."""
+    return StatusFrame(
+        run_id=record.id,
+        status=record.status,
+        error=record.error,
+        step=record.step,
+        actions=record.actions,
+    )
 
 
 class RunManager:
@@ -120,8 +169,9 @@ class RunManager:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
         self.device = "unknown"
-        self.probes: dict[str, asyncio.Future[Event]] = {}  # on-demand probes awaiting the worker
-        self.probe_options: dict[str, dict[str, Any]] = {}  # run -> options viewers last set
+        # On-demand probes awaiting the worker, by request id.
+        self.probes: dict[str, asyncio.Future[ProbeAnswer]] = {}
+        self.probe_options: dict[str, ProbeOptions] = {}  # run -> options viewers last set
 
     # --- lifecycle ------------------------------------------------------
 
@@ -180,59 +230,98 @@ class RunManager:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(fn, *args)
 
-    def _status_frame(self, record: RunRecord) -> dict[str, Any]:
-        """The stream's status frame for a run."""
-        return {
-            "run_id": record.id,
-            "status": record.status,
-            "error": record.error,
-            "step": record.step,
-        }
-
     def _on_event(self, source: WorkerHandle, event: Event) -> None:
         """Apply one worker event to the store and the viewers."""
-        kind = event["ev"]
-        if kind == "ready":
-            self.device = event["device"]
-            return
-        if kind == "died":
-            self._worker_died(source, event.get("exitcode"))
-            return
-        run_id = event.get("run_id", "")
-        if kind == "metrics":
-            rows = event["rows"]
-            try:
-                self.store.append_metrics(run_id, [MetricsRow.model_validate(r) for r in rows])
-            except KeyError:
-                return  # the run was deleted while its last rows were on their way
-            self.store.update_run(run_id, step=rows[-1]["step"])
-            self._publish(self.hub.publish_metrics, run_id, rows)
-        elif kind == "status":
-            self._apply_status(run_id, event["status"], event.get("error"), event.get("step"))
-        elif kind == "checkpoint":
-            self.store.update_run(run_id, checkpoint=event["checkpoint"])
-        elif kind == "updated":
-            record = self.store.get_run(run_id)
-            if record is not None:
-                config = record.config.model_copy(
-                    update={"training": TrainingConfig.model_validate(event["training"])}
+        match event:
+            case Ready():
+                self.device = event.device
+            case Died():
+                self._worker_died(source, event.exitcode)
+            case Bye():
+                pass
+            case Metrics():
+                self._metrics(event)
+            case Status():
+                self._apply_status(event.run_id, event.status, event.error, event.step)
+            case Checkpoint():
+                self.store.update_run(event.run_id, checkpoint=event.checkpoint)
+            case Updated():
+                self._updated(event.run_id, event.training)
+            case UpdateFailed():
+                log.warning(
+                    "run %s: training change refused by the worker: %s", event.run_id, event.error
                 )
-                self.store.update_run(run_id, config=config)
-        elif kind == "probe_frame":
-            frame = pack_probe(
-                event["topic"], event["node"], event["step"], event["meta"], event["arrays"]
-            )
-            self._publish(self.hub.publish_tensor, run_id, event["topic"], frame)
-        elif kind == "probe_error":
-            log.info("run %s: probe %s stopped: %s", run_id, event["topic"], event["error"])
-        elif kind == "probe_result":
-            waiter = self.probes.pop(event["request_id"], None)
-            if waiter is not None and self.loop is not None:
-                self.loop.call_soon_threadsafe(_settle, waiter, event)
-        elif kind == "update_failed":
-            log.warning("run %s: training change refused by the worker: %s", run_id, event["error"])
+            case ProbeFrame():
+                p = event.probe
+                frame = pack_probe(p.topic, p.node, p.step, p.meta, p.arrays)
+                self._publish(self.hub.publish_tensor, event.run_id, p.topic, frame)
+            case ProbeStopped():
+                log.info("run %s: probe %s stopped: %s", event.run_id, event.topic, event.error)
+            case ProbeAnswer():
+                waiter = self.probes.pop(event.request_id, None)
+                if waiter is not None and self.loop is not None:
+                    self.loop.call_soon_threadsafe(_settle, waiter, event)
+            case UnknownRun():
+                self._unknown_run(event)
+            case Rejected():
+                log.error("the worker rejected a '%s' command: %s", event.command, event.error)
+            case _:
+                unhandled(event, "the run manager")
 
-    def _apply_status(self, run_id: str, status: str, error: str | None, step: int | None) -> None:
+    def _metrics(self, event: Metrics) -> None:
+        """Store and publish a run's new metric rows."""
+        try:
+            self.store.append_metrics(event.run_id, event.rows)
+        except RunNotFoundError:
+            return  # the run was deleted while its last rows were on their way
+        self.store.update_run(event.run_id, step=event.rows[-1].step)
+        self._publish(self.hub.publish_metrics, event.run_id, [r.model_dump() for r in event.rows])
+
+    def _updated(self, run_id: str, training: TrainingConfig) -> None:
+        """Record the training settings a live change put in force."""
+        record = self.store.get_run(run_id)
+        if record is not None:
+            self.store.update_run(
+                run_id, config=record.config.model_copy(update={"training": training})
+            )
+
+    def _unknown_run(self, event: UnknownRun) -> None:
+        """The worker does not hold a run it was sent a command for: say so and reconcile."""
+        with self.lock:
+            believed = event.run_id in self.held
+            self.held.discard(event.run_id)
+        record = self.store.get_run(event.run_id)
+        if not believed or record is None or record.status not in ACTIVE:
+            # The run ended (its status is on the way or here) as the command left: a race.
+            log.info(
+                "run %s: '%s' arrived after the run left the worker", event.run_id, event.command
+            )
+            return
+        log.error(
+            "run %s: the worker does not hold it (command '%s'); marking it paused",
+            event.run_id,
+            event.command,
+        )
+        if record.checkpoint is None:
+            self._apply_status(
+                event.run_id,
+                "failed",
+                "the training process lost this run before its first checkpoint; "
+                "start a new run to train again",
+                None,
+            )
+        else:
+            self._apply_status(
+                event.run_id,
+                "paused",
+                f"the training process lost this run; resume to continue from its last "
+                f"checkpoint (step {record.step})",
+                None,
+            )
+
+    def _apply_status(
+        self, run_id: str, status: RunStatus, error: str | None, step: int | None
+    ) -> None:
         """Record a status reported by the worker and tell the viewers."""
         now = datetime.now(UTC)
         fields: dict[str, Any] = {"status": status, "error": error}
@@ -248,7 +337,7 @@ class RunManager:
                 self.held.discard(run_id)
         record = self.store.update_run(run_id, **fields)
         if record is not None:
-            self._publish(self.hub.publish_status, run_id, self._status_frame(record))
+            self._publish(self.hub.publish_status, run_id, status_frame(record).model_dump())
 
     def _worker_died(self, source: WorkerHandle, exitcode: int | None) -> None:
         """Fail the dead worker's runs with a reason and start a new worker."""
@@ -276,12 +365,17 @@ class RunManager:
             raise RunStateError("the training worker is not running")
         self.worker.send(cmd)
 
-    def _require(self, run_id: str) -> RunRecord:
-        """The run, or KeyError."""
+    def get(self, run_id: str) -> RunRecord:
+        """The run, or RunNotFoundError."""
         record = self.store.get_run(run_id)
         if record is None:
-            raise KeyError(run_id)
+            raise RunNotFoundError(run_id)
         return record
+
+    def _check(self, run_id: str, action: RunAction) -> tuple[RunRecord, RunStatus]:
+        """The run and where the action leads it, or RunNotFoundError / RunStateError."""
+        record = self.get(run_id)
+        return record, transition(record.status, action)
 
     def active_count(self) -> int:
         """Runs queued, running or paused."""
@@ -298,101 +392,98 @@ class RunManager:
             self.held.add(record.id)
         self.store.update_run(record.id, status="queued", error=None)
         self._send(
-            {
-                "op": "start",
-                "run_id": record.id,
-                "config": record.config.model_dump(mode="json"),
-                "resume": record.checkpoint is not None,
-                "paused": paused,
-                "steps": steps,
-                "watch": self.watched(record.id),
-            }
+            Start(
+                run_id=record.id,
+                config=record.config,
+                resume=record.checkpoint is not None,
+                paused=paused,
+                steps=steps,
+                watch=self.watched(record.id),
+                options=self.probe_options.get(record.id, ProbeOptions()),
+            )
         )
+
+    def control(self, run_id: str, action: ControlAction, n: int = 1) -> RunRecord:
+        """Apply start, pause, resume, step or stop through the lifecycle table."""
+        record, _ = self._check(run_id, action)
+        held = record.id in self.held
+        match action:
+            case "start" if record.status == "created":
+                self._load(record, paused=False)
+            case "start" if record.status != "paused":
+                pass  # queued or running already
+            case "start" | "resume":
+                if held:
+                    self._send(Resume(run_id=run_id))
+                else:
+                    self._load(record, paused=False)
+            case "pause":
+                if held:
+                    self._send(Pause(run_id=run_id))
+            case "step":
+                if held:
+                    self._send(Step(run_id=run_id, n=n))
+                else:
+                    self._load(record, paused=True, steps=n)
+            case "stop":
+                if held:
+                    self._send(Stop(run_id=run_id))
+                else:
+                    self._apply_status(run_id, "stopped", None, None)
+        return self.get(run_id)
 
     def start_run(self, run_id: str) -> RunRecord:
         """Queue a created run (or resume a paused one)."""
-        record = self._require(run_id)
-        if record.status == "created":
-            self._load(record, paused=False)
-        elif record.status == "paused":
-            return self.resume(run_id)
-        elif record.status not in ("queued", "running"):
-            raise RunStateError(f"the run is {record.status}; create a new run to train again")
-        return self._require(run_id)
+        return self.control(run_id, "start")
 
     def pause(self, run_id: str) -> RunRecord:
         """Pause a running run (it checkpoints)."""
-        record = self._require(run_id)
-        if record.status not in ("queued", "running", "paused"):
-            raise RunStateError(f"the run is {record.status}; only a running run can pause")
-        if record.id in self.held:
-            self._send({"op": "pause", "run_id": run_id})
-        return self._require(run_id)
+        return self.control(run_id, "pause")
 
     def resume(self, run_id: str) -> RunRecord:
         """Resume a paused run, from its checkpoint after a restart."""
-        record = self._require(run_id)
-        if record.status not in ("paused", "running", "queued"):
-            raise RunStateError(f"the run is {record.status}; only a paused run can resume")
-        if record.id in self.held:
-            self._send({"op": "resume", "run_id": run_id})
-        else:
-            self._load(record, paused=False)
-        return self._require(run_id)
+        return self.control(run_id, "resume")
 
     def step(self, run_id: str, n: int) -> RunRecord:
         """Take n steps of a paused (or not yet started) run, then stay paused."""
-        record = self._require(run_id)
-        if record.status == "running":
-            raise RunStateError("the run is running; pause it before stepping")
-        if record.status in TERMINAL:
-            raise RunStateError(f"the run is {record.status}; it cannot take more steps")
-        if record.id in self.held:
-            self._send({"op": "step", "run_id": run_id, "n": n})
-        else:
-            self._load(record, paused=True, steps=n)
-        return self._require(run_id)
+        return self.control(run_id, "step", n)
 
     def stop(self, run_id: str) -> RunRecord:
         """Stop a run for good (it checkpoints)."""
-        record = self._require(run_id)
-        if record.status in TERMINAL:
-            raise RunStateError(f"the run is already {record.status}")
-        if record.id in self.held:
-            self._send({"op": "stop", "run_id": run_id})
-        else:
-            self._apply_status(run_id, "stopped", None, None)
-        return self._require(run_id)
+        return self.control(run_id, "stop")
 
-    def update_training(self, run_id: str, changes: dict[str, Any]) -> RunRecord:
-        """Change training settings; live when the run is held (else for its next start)."""
-        record = self._require(run_id)
-        if record.status in TERMINAL:
-            raise RunStateError(f"the run is {record.status}; its settings can no longer change")
-        training = TrainingConfig.model_validate({**record.config.training.model_dump(), **changes})
+    def update_training(self, run_id: str, patch: TrainingPatch) -> RunRecord:
+        """Change training settings; live when the run is held (else for its next start).
+
+        ValidationError (from TrainingConfig) when the result is not a valid setting.
+        """
+        record, _ = self._check(run_id, "update")
+        training = TrainingConfig.model_validate(
+            {**record.config.training.model_dump(), **patch.changes()}
+        )
         config = record.config.model_copy(update={"training": training})
         updated = self.store.update_run(run_id, config=config)
         if record.id in self.held:
-            self._send({"op": "update", "run_id": run_id, "changes": changes})
-        assert updated is not None
+            self._send(Update(run_id=run_id, changes=patch))
+        if updated is None:
+            raise RunNotFoundError(run_id)
         return updated
 
     def watched(self, run_id: str) -> dict[str, float]:
         """Probe topics someone watches on this run, at the highest rate asked."""
-        return {t: hz for t, hz in self.hub.wanted(run_id).items() if t.partition(":")[0] in TOPICS}
+        return {t: hz for t, hz in self.hub.wanted(run_id).items() if is_probe_topic(t)}
 
-    def watch(self, run_id: str, options: dict[str, Any] | None = None) -> None:
+    def watch(self, run_id: str, options: ProbeOptions | None = None) -> None:
         """Tell the worker which probes to stream for a run (after viewers change)."""
         if options is not None:
             self.probe_options[run_id] = options
         if run_id in self.held:
             self._send(
-                {
-                    "op": "watch",
-                    "run_id": run_id,
-                    "topics": self.watched(run_id),
-                    "options": self.probe_options.get(run_id, {}),
-                }
+                Watch(
+                    run_id=run_id,
+                    topics=self.watched(run_id),
+                    options=self.probe_options.get(run_id, ProbeOptions()),
+                )
             )
 
     async def probe(
@@ -400,45 +491,38 @@ class RunManager:
         run_id: str,
         topic: str,
         node: str | None,
-        options: dict[str, Any],
+        options: ProbeOptions,
         timeout: float = 30.0,
-    ) -> dict[str, Any]:
-        """One probe computed now by the worker (KeyError, RunStateError or ProbeFailed)."""
-        record = self._require(run_id)
+    ) -> dict[str, JsonValue]:
+        """One probe computed now by the worker (RunNotFoundError, RunStateError, ProbeFailed)."""
+        record = self.get(run_id)
         if record.id not in self.held:
             raise RunStateError(
                 f"the run is {record.status}: probes work on a queued, running or paused run"
             )
         request_id = uuid.uuid4().hex
-        waiter: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[ProbeAnswer] = asyncio.get_running_loop().create_future()
         self.probes[request_id] = waiter
         self._send(
-            {
-                "op": "probe",
-                "request_id": request_id,
-                "run_id": run_id,
-                "topic": topic,
-                "node": node,
-                "options": options,
-            }
+            Probe(request_id=request_id, run_id=run_id, topic=topic, node=node, options=options)
         )
         try:
-            event = await asyncio.wait_for(waiter, timeout)
+            answer = await asyncio.wait_for(waiter, timeout)
         finally:
             self.probes.pop(request_id, None)
-        if "error" in event:
-            raise ProbeFailedError(event["error"])
-        result: dict[str, Any] = event["result"]
-        return result
+        if answer.probe is None:
+            raise ProbeFailedError(answer.error or "the probe failed")
+        return answer.probe.as_json()
 
     def delete(self, run_id: str) -> None:
         """Forget a run: worker memory, checkpoint file, history."""
-        record = self._require(run_id)
+        record = self.get(run_id)
         with self.lock:
             held = record.id in self.held
             self.held.discard(run_id)
         if held:
-            self._send({"op": "drop", "run_id": run_id})
+            self._send(DropCmd(run_id=run_id))
         if record.checkpoint:
             Path(self.settings.data_dir, record.checkpoint).unlink(missing_ok=True)
         self.store.delete_run(run_id)
+        self.probe_options.pop(run_id, None)

@@ -11,14 +11,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import EllipsisType, TracebackType
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from models.train import MetricsRow
+from server.lifecycle import RunAction, RunNotFoundError, RunStatus, allowed
 from server.schemas import RunConfig
-
-RunStatus = Literal["created", "queued", "running", "paused", "completed", "stopped", "failed"]
 
 SCHEMA_VERSION = 1
 
@@ -105,6 +104,12 @@ class RunRecord(BaseModel):
     checkpoint: str | None = Field(
         description="File name of the latest checkpoint, relative to the data directory, or null."
     )
+
+    @computed_field(description="The controls the run's status allows now (the lifecycle table).")  # type: ignore[prop-decorator]
+    @property
+    def actions(self) -> list[RunAction]:
+        """The controls the run's status allows now."""
+        return allowed(self.status)
 
 
 def _now() -> datetime:
@@ -314,7 +319,7 @@ class Store:
             return cursor.rowcount > 0
 
     def append_metrics(self, run_id: str, rows: Sequence[MetricsRow]) -> None:
-        """Store metric rows (replacing any with the same step); KeyError if no such run."""
+        """Store metric rows (replacing any with the same step); RunNotFoundError if no such run."""
         if not rows:
             return
         values = [
@@ -333,7 +338,7 @@ class Store:
             except sqlite3.IntegrityError as exc:
                 # The only constraint a well-formed row can break is the run's
                 # foreign key: the run does not exist (or was just deleted).
-                raise KeyError(run_id) from exc
+                raise RunNotFoundError(run_id) from exc
 
     def _thin(self, conn: sqlite3.Connection, run_id: str) -> None:
         """Thin the older half of a run's history until it fits the cap."""

@@ -1,8 +1,9 @@
-"""The training worker: one process per device, time-slicing between the runs it holds.
+"""The training worker: one process per device, time-slicing between the jobs it holds.
 
-It talks to the server only through two queues of plain dicts (commands in,
-events out), so a crash, a CUDA out-of-memory or a long step never blocks or
-kills the web process.
+It talks to the server only through two queues of typed messages (`server.protocol`:
+commands in, events out), so a crash, a CUDA out-of-memory or a long step never
+blocks or kills the web process. It schedules jobs (`models.job.Job`), whatever
+implements them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import signal
 import time
 import traceback
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -26,15 +27,46 @@ from models.checkpoint import load_checkpoint, save_checkpoint
 from models.datasets import DatasetError
 from models.device import resolve_device
 from models.errors import InvalidSpecError
-from models.probes.dispatch import ProbeError, run_probe
-from models.train import StepResult, Trainer
+from models.job import Job, JobFactory, trainer_job
+from models.probes.dispatch import ProbeError
+from models.probes.result import ProbeResult
+from models.train import StepResult
+from server.lifecycle import RunStatus
+from server.protocol import (
+    Bye,
+    Checkpoint,
+    Command,
+    Drop,
+    Event,
+    Metrics,
+    Pause,
+    Probe,
+    ProbeAnswer,
+    ProbeFrame,
+    ProbeOptions,
+    ProbePayload,
+    ProbeStopped,
+    Ready,
+    Rejected,
+    Resume,
+    RunCommand,
+    Shutdown,
+    Start,
+    Status,
+    Step,
+    Stop,
+    UnknownRun,
+    Update,
+    Updated,
+    UpdateFailed,
+    Watch,
+    describe,
+    unhandled,
+)
 
 log = logging.getLogger("layerlab.worker")
 
 PROBE_SHARE = 0.07  # share of the worker's time streamed probes aim at (the ceiling is 10%)
-
-Command = dict[str, Any]
-Event = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -52,10 +84,10 @@ class WorkerOptions:
 
 @dataclass
 class HeldRun:
-    """A run the worker holds: its trainer and how it should advance."""
+    """A run the worker holds: its job and how it should advance."""
 
     run_id: str
-    trainer: Trainer
+    job: Job
     checkpoint: Path
     running: bool = False
     pending: int = 0  # single steps asked for while paused
@@ -63,7 +95,7 @@ class HeldRun:
     last_eval: float = 0.0
     last_checkpoint: float = field(default_factory=time.monotonic)
     watch: dict[str, float] = field(default_factory=dict)  # probe topic -> rate asked, Hz
-    options: dict[str, Any] = field(default_factory=dict)  # probe options (sample index, ...)
+    options: ProbeOptions = field(default_factory=ProbeOptions)  # set by viewers
     due: dict[str, float] = field(default_factory=dict)  # probe topic -> next monotonic time
     sent: dict[str, int] = field(default_factory=dict)  # probe topic -> step of its last frame
 
@@ -92,15 +124,35 @@ def readable_error(exc: BaseException) -> str:
     return f"training stopped on an error: {exc}"
 
 
+def payload(
+    result: ProbeResult, step: int, meta: Mapping[str, object] | None = None
+) -> ProbePayload:
+    """A probe result as it crosses the seam (numpy arrays, JSON metadata)."""
+    return ProbePayload.model_validate(
+        {
+            "topic": result.topic,
+            "node": result.node,
+            "step": step,
+            "meta": {**result.meta, **(meta or {})},
+            "arrays": {name: a.numpy() for name, a in result.arrays.items()},
+        }
+    )
+
+
 class Worker:
     """The worker's state and loop (runs inside the worker process)."""
 
     def __init__(
-        self, options: WorkerOptions, commands: Queue[Command], events: Queue[Event]
+        self,
+        options: WorkerOptions,
+        commands: Queue[Command],
+        events: Queue[Event],
+        make_job: JobFactory = trainer_job,
     ) -> None:
         self.options = options
         self.commands = commands
         self.events = events
+        self.make_job = make_job
         self.device = resolve_device(options.device)
         self.data_dir = Path(options.data_dir)
         self.runs: dict[str, HeldRun] = {}
@@ -111,111 +163,116 @@ class Worker:
         """Send an event to the server."""
         self.events.put(event)
 
-    def status(self, run: HeldRun | str, status: str, error: str | None = None) -> None:
+    def status(self, run: HeldRun | str, status: RunStatus, error: str | None = None) -> None:
         """Tell the server a run's new status."""
         run_id = run if isinstance(run, str) else run.run_id
-        step = None if isinstance(run, str) else run.trainer.step_count
-        self.emit(
-            {"ev": "status", "run_id": run_id, "status": status, "error": error, "step": step}
-        )
+        step = None if isinstance(run, str) else run.job.step_count
+        self.emit(Status(run_id=run_id, status=status, error=error, step=step))
 
     # --- commands -------------------------------------------------------
 
     def handle(self, cmd: Command) -> None:
         """Apply one command from the server."""
-        op, run_id = cmd["op"], cmd.get("run_id", "")
-        if op == "shutdown":
-            for held in list(self.runs.values()):
-                self.save(held)
-            self.stopping = True
-            return
-        if op == "start":
-            self.start(cmd)
-            return
-        if op == "probe":
-            self.probe(cmd)
-            return
-        run = self.runs.get(run_id)
-        if run is None:
-            self.emit({"ev": "unknown_run", "run_id": run_id, "op": op})
-            return
-        if op == "pause":
-            run.running, run.pending = False, 0
-            self.save(run)
-            self.status(run, "paused")
-        elif op == "resume":
-            run.running = True
-            self.status(run, "running")
-        elif op == "step":
-            run.running = False
-            run.pending += int(cmd.get("n", 1))
-        elif op == "stop":
-            self.save(run)
-            self.drop(run_id)
-            self.status(run, "stopped")
-        elif op == "update":
-            try:
-                config = run.trainer.update(**cmd["changes"])
-            except ValueError as exc:
-                self.emit({"ev": "update_failed", "run_id": run_id, "error": str(exc)})
-            else:
-                self.emit({"ev": "updated", "run_id": run_id, "training": config.model_dump()})
-        elif op == "drop":
-            self.drop(run_id)
-        elif op == "watch":
-            run.watch = {str(t): float(hz) for t, hz in cmd["topics"].items()}
-            run.options = dict(cmd.get("options") or {})
-            run.due = {t: run.due.get(t, 0.0) for t in run.watch}
-            run.sent.clear()  # a new viewer gets a frame even of a paused model
+        match cmd:
+            case Shutdown():
+                for held in list(self.runs.values()):
+                    self.save(held)
+                self.stopping = True
+            case Start():
+                self.start(cmd)
+            case Probe():
+                self.probe(cmd)
+            case Pause() | Resume() | Step() | Stop() | Update() | Drop() | Watch():
+                run = self.runs.get(cmd.run_id)
+                if run is None:
+                    self.emit(UnknownRun(run_id=cmd.run_id, command=cmd.type))
+                else:
+                    self.control(run, cmd)
+            case _:
+                self.emit(Rejected(command=describe(cmd), error=unhandled(cmd, "the worker")))
 
-    def probe(self, cmd: Command) -> None:
+    def control(self, run: HeldRun, cmd: RunCommand) -> None:
+        """Apply a command about a run this worker holds."""
+        match cmd:
+            case Pause():
+                run.running, run.pending = False, 0
+                self.save(run)
+                self.status(run, "paused")
+            case Resume():
+                run.running = True
+                self.status(run, "running")
+            case Step():
+                run.running = False
+                run.pending += cmd.n
+            case Stop():
+                self.save(run)
+                self.drop(run.run_id)
+                self.status(run, "stopped")
+            case Update():
+                try:
+                    config = run.job.update(**cmd.changes.changes())
+                except ValueError as exc:
+                    self.emit(UpdateFailed(run_id=run.run_id, error=str(exc)))
+                else:
+                    self.emit(Updated(run_id=run.run_id, training=config))
+            case Drop():
+                self.drop(run.run_id)
+            case Watch():
+                run.watch = dict(cmd.topics)
+                run.options = cmd.options
+                run.due = {t: run.due.get(t, 0.0) for t in run.watch}
+                run.sent.clear()  # a new viewer gets a frame even of a paused model
+            case _:
+                self.emit(Rejected(command=describe(cmd), error=unhandled(cmd, "the worker")))
+
+    def probe(self, cmd: Probe) -> None:
         """Compute one probe on a held run and send it back (or why not)."""
-        answer: Event = {
-            "ev": "probe_result",
-            "request_id": cmd["request_id"],
-            "run_id": cmd["run_id"],
-        }
-        run = self.runs.get(cmd["run_id"])
+        run = self.runs.get(cmd.run_id)
         if run is None:
-            answer["error"] = (
-                "the run is not loaded: probes work on a queued, running or paused run"
+            self.emit(
+                ProbeAnswer(
+                    request_id=cmd.request_id,
+                    run_id=cmd.run_id,
+                    error="the run is not loaded: probes work on a queued, running or paused run",
+                )
             )
+            return
+        try:
+            result = run.job.probe(cmd.topic, cmd.node, cmd.options.model_dump())
+        except ProbeError as exc:
+            answer = ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, error=str(exc))
         else:
-            try:
-                result = run_probe(run.trainer, cmd["topic"], cmd.get("node"), cmd.get("options"))
-            except ProbeError as exc:
-                answer["error"] = str(exc)
-            else:
-                answer["result"] = {"step": run.trainer.step_count, **result.as_json()}
+            answer = ProbeAnswer(
+                request_id=cmd.request_id,
+                run_id=cmd.run_id,
+                probe=payload(result, run.job.step_count),
+            )
         self.emit(answer)
 
-    def start(self, cmd: Command) -> None:
-        """Load a run's trainer (from its checkpoint when resuming) and set it going."""
-        run_id = cmd["run_id"]
+    def start(self, cmd: Start) -> None:
+        """Load a run's job (from its checkpoint when resuming) and set it going."""
+        run_id = cmd.run_id
         if run_id in self.runs:
-            self.runs[run_id].running = not cmd.get("paused", False)
+            self.runs[run_id].running = not cmd.paused
             return
-        config = cmd["config"]
+        path = self.data_dir / checkpoint_name(run_id)
         try:
-            trainer = Trainer(
-                config["network"],
-                config["dataset"]["name"],
-                config["training"],
-                dataset_params=config["dataset"].get("params") or {},
+            job = self.make_job(
+                cmd.config,
                 data_dir=self.data_dir,
                 device=self.device,
                 eval_samples=self.options.eval_samples,
             )
-            path = self.data_dir / checkpoint_name(run_id)
-            if cmd.get("resume") and path.exists():
-                load_checkpoint(trainer, path)
+            if cmd.resume and path.exists():
+                load_checkpoint(job, path)
         except Exception as exc:  # any failure to set up fails this run only
             log.warning("run %s failed to start: %s", run_id, traceback.format_exc())
             self.status(run_id, "failed", readable_error(exc))
             return
-        run = HeldRun(run_id, trainer, path, running=not cmd.get("paused", False))
-        run.watch = {str(t): float(hz) for t, hz in (cmd.get("watch") or {}).items()}
-        run.pending = int(cmd.get("steps", 0))
+        run = HeldRun(run_id, job, path, running=not cmd.paused)
+        run.watch = dict(cmd.watch)
+        run.options = cmd.options
+        run.pending = cmd.steps
         self.runs[run_id] = run
         self.order.append(run_id)
         self.status(run, "running" if run.running else "paused")
@@ -230,17 +287,16 @@ class Worker:
 
     def save(self, run: HeldRun) -> None:
         """Checkpoint a run and tell the server where."""
-        if run.trainer.diverged is not None:
+        if run.job.diverged is not None:
             return  # NaN weights are not worth resuming from
-        save_checkpoint(run.trainer, run.checkpoint)
+        save_checkpoint(run.job, run.checkpoint)
         run.last_checkpoint = time.monotonic()
         self.emit(
-            {
-                "ev": "checkpoint",
-                "run_id": run.run_id,
-                "checkpoint": checkpoint_name(run.run_id),
-                "step": run.trainer.step_count,
-            }
+            Checkpoint(
+                run_id=run.run_id,
+                checkpoint=checkpoint_name(run.run_id),
+                step=run.job.step_count,
+            )
         )
 
     # --- training -------------------------------------------------------
@@ -254,43 +310,32 @@ class Worker:
         """
         now = time.monotonic()
         watched = sum(len(r.watch) for r in self.runs.values())
+        options = run.options.model_dump()
         for topic, hz in list(run.watch.items()):
             if now < run.due.get(topic, 0.0):
                 continue
-            if idle and run.sent.get(topic) == run.trainer.step_count:
+            step = run.job.step_count
+            if idle and run.sent.get(topic) == step:
                 continue  # nothing changed since the last frame
             started = time.perf_counter()
             try:
-                result = run_probe(run.trainer, topic, None, run.options)
+                result = run.job.probe(topic, None, options)
             except ProbeError as exc:
                 run.watch.pop(topic, None)
-                self.emit(
-                    {"ev": "probe_error", "run_id": run.run_id, "topic": topic, "error": str(exc)}
-                )
+                self.emit(ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))
                 continue
             cost = time.perf_counter() - started
             interval = max(1.0 / hz, cost * watched / PROBE_SHARE)
             run.due[topic] = now + interval
-            meta = {
-                **result.meta,
+            rate = {
                 "requested_hz": hz,
                 "rate_hz": 1.0 / interval,
                 "throttled": interval > 1.0 / hz * 1.01,
                 "probe_ms": cost * 1000,
             }
-            run.sent[topic] = run.trainer.step_count
-            arrays = {name: a.numpy() for name, a in result.arrays.items()}
-            self.emit(
-                {
-                    "ev": "probe_frame",
-                    "run_id": run.run_id,
-                    "topic": topic,
-                    "node": result.node,
-                    "step": run.trainer.step_count,
-                    "meta": meta,
-                    "arrays": arrays,
-                }
-            )
+            run.sent[topic] = step
+            frame = payload(result, step, rate).model_copy(update={"topic": topic})
+            self.emit(ProbeFrame(run_id=run.run_id, probe=frame))
 
     def next_run(self) -> HeldRun | None:
         """The next active run, round robin."""
@@ -304,32 +349,31 @@ class Worker:
 
     def slice(self, run: HeldRun) -> None:
         """Advance one run for about one time slice and report a metrics row."""
-        trainer = run.trainer
+        job = run.job
+        max_steps = job.config.max_steps
         n = max(1, int(self.options.slice_s / max(run.step_time, 1e-6)))
         if not run.running:
             n = min(n, run.pending)
-        n = min(n, trainer.config.max_steps - trainer.step_count)
-        finishing = trainer.step_count + n >= trainer.config.max_steps
+        n = min(n, max_steps - job.step_count)
+        finishing = job.step_count + n >= max_steps
         # Timed by the run's own training time, not the clock: with many runs sharing the
         # worker, each run's slices come seconds apart and would otherwise all evaluate.
         evaluate = (
-            finishing
-            or not run.running
-            or trainer.wall_s - run.last_eval >= 1.0 / self.options.eval_hz
+            finishing or not run.running or job.wall_s - run.last_eval >= 1.0 / self.options.eval_hz
         )
         try:
-            result: StepResult = trainer.step(n, evaluate=evaluate)
+            result: StepResult = job.step(n, evaluate=evaluate)
         except Exception as exc:  # OOM or a bug: this run fails, the others go on
             log.warning("run %s failed: %s", run.run_id, traceback.format_exc())
             self.drop(run.run_id)
             self.status(run, "failed", readable_error(exc))
             return
         if evaluate:
-            run.last_eval = trainer.wall_s
+            run.last_eval = job.wall_s
         speed = result.metrics.steps_per_s
         if speed > 0 and math.isfinite(speed):
             run.step_time = 0.7 * run.step_time + 0.3 / speed
-        self.emit({"ev": "metrics", "run_id": run.run_id, "rows": [result.metrics.model_dump()]})
+        self.emit(Metrics(run_id=run.run_id, rows=[result.metrics]))
         if result.diverged is not None:
             self.drop(run.run_id)
             self.status(run, "failed", result.diverged.message)
@@ -351,7 +395,7 @@ class Worker:
     def loop(self) -> None:
         """Serve commands and train until told to shut down (or orphaned)."""
         parent = os.getppid()
-        self.emit({"ev": "ready", "pid": os.getpid(), "device": str(self.device)})
+        self.emit(Ready(pid=os.getpid(), device=str(self.device)))
         while not self.stopping:
             busy = any(run.active for run in self.runs.values())
             try:
@@ -371,7 +415,7 @@ class Worker:
             for held in list(self.runs.values()):
                 if held.watch:  # paused runs: frames for new viewers and after single steps
                     self.stream_probes(held, idle=True)
-        self.emit({"ev": "bye"})
+        self.emit(Bye())
 
 
 def worker_main(options: WorkerOptions, commands: Queue[Command], events: Queue[Event]) -> None:

@@ -1,8 +1,8 @@
-"""Health and the registries: layers, datasets, presets."""
+"""Health and the registries: layers, optimizers, probes, datasets, presets."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from fastapi import APIRouter, HTTPException
@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.datasets import DATASETS, DatasetError, load_dataset
 from models.layers import layer_catalog
+from models.optim import optimizer_catalog
 from models.presets import PRESETS
+from models.probes.registry import Applies, probe_catalog
 from server import __version__
 from server.deps import ManagerDep, SettingsDep
 
@@ -55,6 +57,29 @@ class DatasetEntry(BaseModel):
     unavailable_reason: str | None = None
 
 
+class OptimizerEntry(BaseModel):
+    """One optimizer of the registry, as the training panel offers it."""
+
+    name: str
+    doc: str
+    params_schema: dict[str, Any] = Field(
+        description="JSON Schema of the training fields it reads (its hyperparameters)."
+    )
+    live: list[str] = Field(
+        description="Training fields PATCH /api/runs/{id}/training changes while it trains."
+    )
+
+
+class ProbeEntry(BaseModel):
+    """One probe topic of the registry: what it shows and where it applies."""
+
+    name: str
+    doc: str
+    scope: Literal["node", "run"] = Field(description="node: topic `name:<node>`; run: `name`.")
+    applies: Applies
+    params_schema: dict[str, Any] = Field(description="JSON Schema of the options it reads.")
+
+
 class PresetEntry(BaseModel):
     """A lecture demo: a complete run body."""
 
@@ -74,6 +99,18 @@ def health(manager: ManagerDep) -> Health:
 def layers() -> list[dict[str, Any]]:
     """Every layer type: category, one-line doc, arity and params JSON Schema."""
     return layer_catalog()
+
+
+@router.get("/optimizers", response_model=list[OptimizerEntry])
+def optimizers() -> list[OptimizerEntry]:
+    """Every optimizer: one-line doc, hyperparameters as JSON Schema, live-changeable fields."""
+    return [OptimizerEntry.model_validate(entry) for entry in optimizer_catalog()]
+
+
+@router.get("/probes", response_model=list[ProbeEntry])
+def probes() -> list[ProbeEntry]:
+    """Every probe topic: one-line doc, node or run, where it applies, its options."""
+    return [ProbeEntry.model_validate(entry) for entry in probe_catalog()]
 
 
 @router.get("/datasets", response_model=list[DatasetEntry])

@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field
 
-from models.probes.dispatch import TOPICS
+from models.probes.dispatch import PROBES, is_probe_topic
 from server.deps import ManagerDep
-from server.manager import ProbeFailedError, RunStateError
+from server.lifecycle import RunNotFoundError, RunStateError
+from server.manager import ProbeFailedError
+from server.protocol import ProbeOptions
 
 router = APIRouter(prefix="/api/runs", tags=["probes"])
+
+
+class ArrayJson(BaseModel):
+    """One array of a probe, as nested lists."""
+
+    shape: list[int]
+    dtype: str = Field(description="float32, float16 or uint8.")
+    data: list[Any] = Field(description="The values, nested as the shape says.")
+
+
+class ProbeReading(BaseModel):
+    """One probe now: its topic, node and step, the probe's own metadata, its arrays."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step: int
+    topic: str
+    node: str | None
+    arrays: dict[str, ArrayJson]
 
 
 @router.get(
@@ -27,21 +49,23 @@ async def probe(
     manager: ManagerDep,
     *,
     node: Annotated[str | None, Query(description="The node, for per-node probes.")] = None,
-    sample: Annotated[int, Query(ge=0, description="Test sample for feature maps.")] = 0,
-    reduction: Annotated[
-        str, Query(pattern="^(abs|square)$", description="ERF: |g| or g^2.")
-    ] = "abs",
-) -> dict[str, Any]:
+    sample: Annotated[
+        int, Query(ge=0, le=1_000_000, description="Test sample for feature maps.")
+    ] = 0,
+    reduction: Annotated[Literal["abs", "square"], Query(description="ERF: |g| or g^2.")] = "abs",
+) -> ProbeReading:
     """One probe now: activations, feature maps, weights, gradients, ERF, decision boundary, ..."""
-    if topic.partition(":")[0] not in TOPICS:
-        raise HTTPException(404, f"no probe '{topic}'; probes: {', '.join(TOPICS)}")
+    if not is_probe_topic(topic):
+        raise HTTPException(404, f"no probe '{topic}'; probes: {', '.join(PROBES)}")
+    options = ProbeOptions(sample=sample, reduction=reduction)
     try:
-        return await manager.probe(run_id, topic, node, {"sample": sample, "reduction": reduction})
-    except KeyError as exc:
-        raise HTTPException(404, f"no run with id '{run_id}'") from exc
+        reading = await manager.probe(run_id, topic, node, options)
+    except RunNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
     except RunStateError as exc:
         raise HTTPException(409, str(exc)) from exc
     except ProbeFailedError as exc:
         raise HTTPException(422, str(exc)) from exc
     except TimeoutError as exc:
         raise HTTPException(504, "the training worker did not answer in time") from exc
+    return ProbeReading.model_validate(reading)

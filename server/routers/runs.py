@@ -8,11 +8,12 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from models.errors import SpecError
+from models.errors import InvalidSpecError, SpecError
+from models.optim import TrainingPatch
+from models.run import parse_run
 from models.train import MetricsRow
 from server.deps import ManagerDep, SettingsDep, StoreDep
-from server.manager import RunStateError
-from server.schemas import RunConfig
+from server.lifecycle import ControlAction, RunNotFoundError, RunStateError
 from server.store import RunRecord
 from server.validation import check_run, pydantic_errors
 
@@ -39,19 +40,6 @@ class StepRequest(BaseModel):
     n: int = Field(1, ge=1, le=100_000, description="Steps to take, then pause.")
 
 
-class TrainingPatch(BaseModel):
-    """Training settings that may change while a run trains."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    lr: float | None = Field(None, gt=0.0, le=10.0)
-    momentum: float | None = Field(None, ge=0.0, lt=1.0)
-    nesterov: bool | None = None
-    weight_decay: float | None = Field(None, ge=0.0, le=1.0)
-    batch_size: int | None = Field(None, ge=1, le=4096)
-    max_steps: int | None = Field(None, ge=1, le=10_000_000)
-
-
 def refuse(status: int, detail: str, errors: list[SpecError]) -> JSONResponse:
     """An error response carrying the contract's `errors` list."""
     return JSONResponse(
@@ -64,7 +52,7 @@ def _record(store: StoreDep, run_id: str) -> RunRecord:
     """The run or a 404."""
     record = store.get_run(run_id)
     if record is None:
-        raise HTTPException(404, f"no run with id '{run_id}'")
+        raise HTTPException(404, str(RunNotFoundError(run_id)))
     return record
 
 
@@ -81,9 +69,9 @@ def create_run(
 ) -> Any:
     """Create a run (not started)."""
     try:
-        config = RunConfig.model_validate(body)
-    except ValidationError as exc:
-        return refuse(422, "the run is invalid", pydantic_errors(exc))
+        config = parse_run(body)
+    except InvalidSpecError as exc:
+        return refuse(422, "the run is invalid", exc.errors)
     errors = check_run(config, settings)
     if errors:
         return refuse(422, "the run is invalid", errors)
@@ -110,21 +98,20 @@ def delete_run(run_id: str, store: StoreDep, manager: ManagerDep) -> Response:
     return Response(status_code=204)
 
 
-def _control(manager: ManagerDep, run_id: str, action: str, **kw: Any) -> RunRecord:
+def _control(manager: ManagerDep, run_id: str, action: ControlAction, n: int = 1) -> RunRecord:
     """Apply a control, mapping its failures to 404 and 409."""
     try:
-        result: RunRecord = getattr(manager, action)(run_id, **kw)
-    except KeyError as exc:
-        raise HTTPException(404, f"no run with id '{run_id}'") from exc
+        return manager.control(run_id, action, n)
+    except RunNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
     except RunStateError as exc:
         raise HTTPException(409, str(exc)) from exc
-    return result
 
 
 @router.post("/{run_id}/start", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
 def start(run_id: str, manager: ManagerDep) -> RunRecord:
     """Queue the run for training."""
-    return _control(manager, run_id, "start_run")
+    return _control(manager, run_id, "start")
 
 
 @router.post("/{run_id}/pause", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
@@ -142,7 +129,7 @@ def resume(run_id: str, manager: ManagerDep) -> RunRecord:
 @router.post("/{run_id}/step", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
 def step(run_id: str, manager: ManagerDep, body: StepRequest | None = None) -> RunRecord:
     """Take n steps, then stay paused."""
-    return _control(manager, run_id, "step", n=(body or StepRequest()).n)
+    return _control(manager, run_id, "step", (body or StepRequest()).n)
 
 
 @router.post("/{run_id}/stop", response_model=RunRecord, responses={**NOT_FOUND, **CONFLICT})
@@ -159,8 +146,8 @@ def stop(run_id: str, manager: ManagerDep) -> RunRecord:
 def patch_training(
     run_id: str, patch: TrainingPatch, manager: ManagerDep, settings: SettingsDep
 ) -> Any:
-    """Change lr, momentum, Nesterov, weight decay, batch size or max steps, live."""
-    changes = patch.model_dump(exclude_none=True)
+    """Change the optimizer's hyperparameters, batch size or max steps, live."""
+    changes = patch.changes()
     limits = settings.limits
     if changes.get("batch_size", 0) > limits.max_batch_size:
         return refuse(
@@ -175,7 +162,11 @@ def patch_training(
             [SpecError(field="max_steps", message=f"at most {limits.max_steps}")],
         )
     try:
-        return _control(manager, run_id, "update_training", changes=changes)
+        return manager.update_training(run_id, patch)
+    except RunNotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except RunStateError as exc:
+        raise HTTPException(409, str(exc)) from exc
     except ValidationError as exc:
         return refuse(422, "invalid change", pydantic_errors(exc))
 

@@ -4,37 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import ValidationError
 
 from server.deps import HubDep, ManagerDep, StoreDep
-from server.frames import to_json
 from server.hub import Hub, Subscriber, SubscriberClosed
-from server.manager import RunManager, RunStateError
+from server.lifecycle import RunNotFoundError, RunStateError
+from server.manager import RunManager, status_frame
+from server.messages import (
+    MAX_HZ,
+    ClientMessage,
+    Control,
+    ErrorFrame,
+    MetricsFrame,
+    StatusFrame,
+    Subscribe,
+    Unsubscribe,
+    parse_client_message,
+)
+from server.protocol import ProbeOptions, unhandled
 from server.store import Store
 
 router = APIRouter(tags=["stream"])
-
-CONTROLS = {
-    "start": "start_run",
-    "pause": "pause",
-    "resume": "resume",
-    "step": "step",
-    "stop": "stop",
-}
-MAX_HZ = 60.0
-MAX_STEP = 100_000
-MAX_SINCE = 2**62
-
-
-def _bounded(value: Any, name: str, lo: int, hi: int) -> int:
-    """An integer option of a message within [lo, hi], or ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be a number from {lo} to {hi}")
-    return int(value)
 
 
 async def _pump(ws: WebSocket, sub: Subscriber) -> None:
@@ -51,23 +42,16 @@ async def _pump(ws: WebSocket, sub: Subscriber) -> None:
 def _status_text(store: Store, run_id: str) -> str:
     """The run's current status frame."""
     record = store.get_run(run_id)
-    if record is None:
-        return to_json(
-            {"type": "status", "run_id": run_id, "status": "deleted", "error": None, "step": None}
-        )
-    return to_json(
-        {
-            "type": "status",
-            "run_id": run_id,
-            "status": record.status,
-            "error": record.error,
-            "step": record.step,
-        }
+    frame = (
+        StatusFrame(run_id=run_id, status="deleted", error=None, step=None, actions=[])
+        if record is None
+        else status_frame(record)
     )
+    return frame.model_dump_json()
 
 
 async def _handle(
-    message: dict[str, Any],
+    message: ClientMessage,
     *,
     ws: WebSocket,
     sub: Subscriber,
@@ -76,29 +60,25 @@ async def _handle(
     store: Store,
     manager: RunManager,
 ) -> None:
-    """Apply one client message; problems go back as {"type": "error"} frames."""
-    kind = message.get("type")
-    if kind == "subscribe":
-        topics = message.get("topics") or []
-        max_hz = min(float(message.get("max_hz", sub.max_hz)), MAX_HZ)
-        hub.update(sub, add=topics, max_hz=max_hz)
-        options: dict[str, Any] = {k: message[k] for k in ("sample", "reduction") if k in message}
-        manager.watch(run_id, options or None)
-        if "metrics" in topics and message.get("since") is not None:
-            # History first; live rows may repeat a few of these steps (clients drop step <= last).
-            rows = store.metrics(run_id, since=_bounded(message["since"], "since", -1, MAX_SINCE))
-            await ws.send_text(to_json({"type": "metrics", "rows": [r.model_dump() for r in rows]}))
-    elif kind == "unsubscribe":
-        hub.update(sub, remove=message.get("topics") or [])
-        manager.watch(run_id)
-    elif kind == "control":
-        action = CONTROLS.get(str(message.get("action")))
-        if action is None:
-            raise ValueError(f"unknown action {message.get('action')!r}; use {', '.join(CONTROLS)}")
-        kwargs = {"n": _bounded(message.get("n", 1), "n", 1, MAX_STEP)} if action == "step" else {}
-        getattr(manager, action)(run_id, **kwargs)
-    else:
-        raise ValueError(f"unknown message type {kind!r}; use subscribe, unsubscribe or control")
+    """Apply one client message (errors raised go back as error frames)."""
+    match message:
+        case Subscribe():
+            max_hz = sub.max_hz if message.max_hz is None else min(message.max_hz, MAX_HZ)
+            hub.update(sub, add=message.topics, max_hz=max_hz)
+            given = message.model_dump(include={"sample", "reduction"}, exclude_none=True)
+            manager.watch(run_id, ProbeOptions.model_validate(given) if given else None)
+            if "metrics" in message.topics and message.since is not None:
+                # History first; live rows may repeat a few of these steps (clients drop
+                # rows whose step is not past the last kept).
+                rows = store.metrics(run_id, since=message.since)
+                await ws.send_text(MetricsFrame(rows=rows).model_dump_json())
+        case Unsubscribe():
+            hub.update(sub, remove=message.topics)
+            manager.watch(run_id)
+        case Control():
+            manager.control(run_id, message.action, message.n)
+        case _:
+            raise ValueError(unhandled(message, "the stream"))
 
 
 @router.websocket("/api/runs/{run_id}/stream")
@@ -117,21 +97,12 @@ async def stream(
         while True:
             text = await ws.receive_text()
             try:
-                message = json.loads(text)
-                if not isinstance(message, dict):
-                    raise ValueError("a message must be a JSON object")
+                message = parse_client_message(text)
                 await _handle(
                     message, ws=ws, sub=sub, run_id=run_id, hub=hub, store=store, manager=manager
                 )
-            except (
-                ValueError,
-                TypeError,
-                KeyError,
-                OverflowError,
-                RunStateError,
-                ValidationError,
-            ) as exc:
-                await ws.send_text(to_json({"type": "error", "message": str(exc)}))
+            except (ValueError, TypeError, RunStateError, RunNotFoundError) as exc:
+                await ws.send_text(ErrorFrame(message=str(exc)).model_dump_json())
     except WebSocketDisconnect:
         pass
     finally:

@@ -197,6 +197,7 @@ def test_stream_metrics_status_and_controls(client: TestClient) -> None:
             "status": "created",
             "error": None,
             "step": 0,
+            "actions": ["start", "step", "stop", "update"],
         }
         ws.send_json({"type": "subscribe", "topics": ["metrics"], "max_hz": 20})
         ws.send_json({"type": "control", "action": "start"})

@@ -155,6 +155,7 @@ def test_status_frames_do_not_overtake_metric_rows(server: Server) -> None:
             "status": "created",
             "error": None,
             "step": 0,
+            "actions": ["start", "step", "stop", "update"],
         }
         client.control(run_id, "start")
         last_step = 0

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from models.optim import TrainingConfig
 from models.train import MetricsRow
+from server.lifecycle import RunNotFoundError
 from server.schemas import DatasetRef, RunConfig
 from server.store import SCHEMA_VERSION, RunRecord, Store
 
@@ -168,7 +169,7 @@ def test_append_since_and_limit(store: Store) -> None:
     with pytest.raises(ValueError, match="limit"):
         store.metrics(run.id, limit=-1)
     assert store.metrics("unknown") == []
-    with pytest.raises(KeyError):
+    with pytest.raises(RunNotFoundError):
         store.append_metrics("unknown", [row(1)])
 
 

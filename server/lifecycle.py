@@ -1,0 +1,90 @@
+"""A run's life in one table: status x action -> the status it heads for, or why not (409).
+
+The manager applies controls through it, the routers and the stream's controls
+reach it through the manager, and every run record and status frame carries the
+actions it allows now, so the page never re-derives them.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+RunStatus = Literal["created", "queued", "running", "paused", "completed", "stopped", "failed"]
+RunAction = Literal["start", "pause", "resume", "step", "stop", "update"]
+ControlAction = Literal["start", "pause", "resume", "step", "stop"]
+"""The actions that move a run (update changes its settings)."""
+
+ACTIVE: Final[tuple[RunStatus, ...]] = ("queued", "running", "paused")
+TERMINAL: Final[tuple[RunStatus, ...]] = ("completed", "stopped", "failed")
+ACTIONS: Final[tuple[RunAction, ...]] = get_args(RunAction)
+
+# Where each allowed action leads. The worker reports where the run really ends up
+# (running, paused after single steps, completed...); this is what the control asks for.
+TRANSITIONS: Final[dict[RunStatus, dict[RunAction, RunStatus]]] = {
+    "created": {"start": "queued", "step": "queued", "stop": "stopped", "update": "created"},
+    "queued": {
+        "start": "queued",
+        "pause": "paused",
+        "resume": "queued",
+        "step": "queued",
+        "stop": "stopped",
+        "update": "queued",
+    },
+    "running": {
+        "start": "running",
+        "pause": "paused",
+        "resume": "running",
+        "stop": "stopped",
+        "update": "running",
+    },
+    "paused": {
+        "start": "running",
+        "pause": "paused",
+        "resume": "running",
+        "step": "paused",
+        "stop": "stopped",
+        "update": "paused",
+    },
+    "completed": {},
+    "stopped": {},
+    "failed": {},
+}
+
+# Why an action is refused, in words; `{status}` is the run's status.
+_REFUSED: Final[dict[RunAction, str]] = {
+    "start": "the run is {status}; create a new run to train again",
+    "pause": "the run is {status}; only a running run can pause",
+    "resume": "the run is {status}; only a paused run can resume",
+    "step": "the run is {status}; it cannot take more steps",
+    "stop": "the run is already {status}",
+    "update": "the run is {status}; its settings can no longer change",
+}
+_REFUSED_HERE: Final[dict[tuple[RunStatus, RunAction], str]] = {
+    ("running", "step"): "the run is running; pause it before stepping",
+}
+
+
+class RunStateError(Exception):
+    """A control that does not apply to the run's current status (HTTP 409)."""
+
+
+class RunNotFoundError(Exception):
+    """No run has this id (HTTP 404)."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no run with id '{run_id}'")
+        self.run_id = run_id
+
+
+def allowed(status: RunStatus) -> list[RunAction]:
+    """The actions a run in this status accepts, in the table's order."""
+    return [a for a in ACTIONS if a in TRANSITIONS[status]]
+
+
+def transition(status: RunStatus, action: RunAction) -> RunStatus:
+    """The status this action leads to, or RunStateError saying why it does not apply."""
+    target = TRANSITIONS[status].get(action)
+    if target is None:
+        reason = _REFUSED_HERE.get((status, action), _REFUSED[action])
+        raise RunStateError(reason.format(status=status))
+    return target

@@ -1,0 +1,296 @@
+"""The typed seam between the web process and a worker: commands in, events out.
+
+Each message is a frozen pydantic model tagged by `type`; `Command` and `Event`
+are their unions, discriminated by that tag. The manager and the worker `match`
+on them and end with `unhandled(...)`, which mypy checks is unreachable (every
+member has a branch) and which, should a message arrive that nobody handles,
+logs it and says so instead of dropping it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal, NoReturn
+
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+
+from models.optim import TrainingConfig, TrainingPatch
+from models.run import RunConfig
+from models.train import MetricsRow
+from server.lifecycle import RunStatus
+
+log = logging.getLogger("layerlab.protocol")
+
+Meta = dict[str, JsonValue]
+
+
+class Message(BaseModel):
+    """Base of every message across the seam: frozen, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+class ProbeOptions(BaseModel):
+    """Options viewers set for a run's probes; each probe reads the ones it takes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    sample: int = Field(0, ge=0, le=1_000_000, description="Test sample for feature maps.")
+    reduction: Literal["abs", "square"] = Field("abs", description="ERF: mean |g| or g^2.")
+
+
+# --- commands: web process -> worker ------------------------------------------------------
+
+
+class Start(Message):
+    """Load a run (from its checkpoint when resuming) and set it going, or paused."""
+
+    type: Literal["start"] = "start"
+    run_id: str
+    config: RunConfig
+    resume: bool = False
+    paused: bool = False
+    steps: int = Field(0, ge=0, description="Single steps to take while paused.")
+    watch: dict[str, float] = Field(default_factory=dict)
+    options: ProbeOptions = Field(default_factory=ProbeOptions)
+
+
+class Pause(Message):
+    """Pause a run; it checkpoints."""
+
+    type: Literal["pause"] = "pause"
+    run_id: str
+
+
+class Resume(Message):
+    """Set a paused run going again."""
+
+    type: Literal["resume"] = "resume"
+    run_id: str
+
+
+class Step(Message):
+    """Take n steps, then stay paused."""
+
+    type: Literal["step"] = "step"
+    run_id: str
+    n: int = Field(1, ge=1)
+
+
+class Stop(Message):
+    """Stop a run for good; it checkpoints."""
+
+    type: Literal["stop"] = "stop"
+    run_id: str
+
+
+class Update(Message):
+    """Apply a live change of training settings."""
+
+    type: Literal["update"] = "update"
+    run_id: str
+    changes: TrainingPatch
+
+
+class Drop(Message):
+    """Forget a run and free its memory (it was deleted)."""
+
+    type: Literal["drop"] = "drop"
+    run_id: str
+
+
+class Watch(Message):
+    """Stream these probe topics of a run, at most at these rates (Hz)."""
+
+    type: Literal["watch"] = "watch"
+    run_id: str
+    topics: dict[str, float]
+    options: ProbeOptions = Field(default_factory=ProbeOptions)
+
+
+class Probe(Message):
+    """Compute one probe now and answer it with a ProbeAnswer of the same request_id."""
+
+    type: Literal["probe"] = "probe"
+    request_id: str
+    run_id: str
+    topic: str
+    node: str | None = None
+    options: ProbeOptions = Field(default_factory=ProbeOptions)
+
+
+class Shutdown(Message):
+    """Checkpoint every run and exit."""
+
+    type: Literal["shutdown"] = "shutdown"
+
+
+Command = Start | Pause | Resume | Step | Stop | Update | Drop | Watch | Probe | Shutdown
+RunCommand = Pause | Resume | Step | Stop | Update | Drop | Watch
+"""Commands about a run the worker must already hold."""
+
+# --- events: worker -> web process ----------------------------------------------------------
+
+
+class Ready(Message):
+    """The worker is up, on this device."""
+
+    type: Literal["ready"] = "ready"
+    pid: int
+    device: str
+
+
+class Status(Message):
+    """A run's status changed (the worker's view: running, paused, completed, stopped, failed)."""
+
+    type: Literal["status"] = "status"
+    run_id: str
+    status: RunStatus
+    error: str | None = None
+    step: int | None = None
+
+
+class Metrics(Message):
+    """New rows of a run's metric history."""
+
+    type: Literal["metrics"] = "metrics"
+    run_id: str
+    rows: list[MetricsRow]
+
+
+class Checkpoint(Message):
+    """A run's checkpoint was written (path relative to the data directory)."""
+
+    type: Literal["checkpoint"] = "checkpoint"
+    run_id: str
+    checkpoint: str
+    step: int
+
+
+class Updated(Message):
+    """A live change took effect: the settings now in force."""
+
+    type: Literal["updated"] = "updated"
+    run_id: str
+    training: TrainingConfig
+
+
+class UpdateFailed(Message):
+    """A live change was refused by the run."""
+
+    type: Literal["update_failed"] = "update_failed"
+    run_id: str
+    error: str
+
+
+class ProbePayload(Message):
+    """One probe's answer: its metadata and arrays (on the CPU, as numpy)."""
+
+    topic: str
+    node: str | None
+    step: int
+    meta: Meta
+    arrays: dict[str, NDArray[Any]]
+
+    def as_json(self) -> dict[str, JsonValue]:
+        """Everything as plain JSON (arrays as nested lists), for the REST answer."""
+        arrays: dict[str, JsonValue] = {
+            name: {"shape": list(a.shape), "dtype": str(a.dtype), "data": a.tolist()}
+            for name, a in self.arrays.items()
+        }
+        return {
+            "step": self.step,
+            "topic": self.topic,
+            "node": self.node,
+            **self.meta,
+            "arrays": arrays,
+        }
+
+
+class ProbeFrame(Message):
+    """A streamed probe of a watched topic."""
+
+    type: Literal["probe_frame"] = "probe_frame"
+    run_id: str
+    probe: ProbePayload
+
+
+class ProbeStopped(Message):
+    """A watched topic does not apply to the run and is no longer streamed."""
+
+    type: Literal["probe_stopped"] = "probe_stopped"
+    run_id: str
+    topic: str
+    error: str
+
+
+class ProbeAnswer(Message):
+    """The answer to a Probe command: the probe, or why not."""
+
+    type: Literal["probe_answer"] = "probe_answer"
+    request_id: str
+    run_id: str
+    probe: ProbePayload | None = None
+    error: str | None = None
+
+
+class UnknownRun(Message):
+    """A command named a run the worker does not hold."""
+
+    type: Literal["unknown_run"] = "unknown_run"
+    run_id: str
+    command: str
+
+
+class Rejected(Message):
+    """A command the worker could not take (not a command, or one it has no handler for)."""
+
+    type: Literal["rejected"] = "rejected"
+    command: str
+    error: str
+
+
+class Bye(Message):
+    """The worker is exiting after a shutdown (or because the server went away)."""
+
+    type: Literal["bye"] = "bye"
+
+
+class Died(Message):
+    """The worker process ended without saying bye (made by the reader, not the worker)."""
+
+    type: Literal["died"] = "died"
+    exitcode: int | None
+
+
+Event = (
+    Ready
+    | Status
+    | Metrics
+    | Checkpoint
+    | Updated
+    | UpdateFailed
+    | ProbeFrame
+    | ProbeStopped
+    | ProbeAnswer
+    | UnknownRun
+    | Rejected
+    | Bye
+    | Died
+)
+
+COMMANDS: TypeAdapter[Command] = TypeAdapter(Annotated[Command, Field(discriminator="type")])
+EVENTS: TypeAdapter[Event] = TypeAdapter(Annotated[Event, Field(discriminator="type")])
+
+
+def describe(message: object) -> str:
+    """A message's tag for logs (its `type`, or its Python type)."""
+    return str(getattr(message, "type", type(message).__name__))
+
+
+def unhandled(message: NoReturn, where: str) -> str:
+    """Log a message no branch handled; mypy proves no member of the union gets here."""
+    what = describe(message)
+    log.error("%s: no handler for message %r", where, what)
+    return f"{where} has no handler for '{what}'"
