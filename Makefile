@@ -10,7 +10,7 @@ PORT ?= 8000
 
 FRONTEND := frontend
 
-.PHONY: install run test lint typecheck pytest bench clean frontend-build frontend-check e2e
+.PHONY: install run test lint typecheck pytest bench clean frontend-build frontend-check e2e types
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,12 @@ pytest: install
 	$(VENV)/bin/pytest -q -m serial || test $$? -eq 5
 
 test: lint typecheck pytest frontend-check e2e
+
+# The page's contract types come from the server's documents: regenerate after changing
+# a model that crosses the API or the stream (tests fail while the files are stale).
+types: install $(FRONTEND)/node_modules/.installed
+	$(PY) -m server.schema_export $(FRONTEND)/src/api/generated
+	cd $(FRONTEND) && npm run gen:types
 
 # Frontend: strict types, lint, unit tests; then the browser tests in Chromium against a real server.
 frontend-check: $(FRONTEND)/node_modules/.installed

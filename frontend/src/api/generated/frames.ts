@@ -3,20 +3,32 @@
 
 export type ClientMessage = Subscribe | Unsubscribe | Control;
 
+/**
+ * A control, as the REST controls (step takes n).
+ */
 export interface Control {
   action: "start" | "pause" | "resume" | "step" | "stop";
-  n?: number | null;
+  /**
+   * Steps to take (step only).
+   */
+  n?: number;
   type: "control";
 }
 
+/**
+ * A message the server could not apply; the connection stays open.
+ */
 export interface ErrorFrame {
   message: string;
-  type: "error";
+  type?: "error";
 }
 
+/**
+ * Metric rows, batched at the viewer's rate.
+ */
 export interface MetricsFrame {
   rows: MetricsRow[];
-  type: "metrics";
+  type?: "metrics";
 }
 
 /**
@@ -67,28 +79,55 @@ export interface MetricsRow {
 
 export type ServerFrame = StatusFrame | MetricsFrame | ErrorFrame;
 
+/**
+ * A run's status, sent on connect and on every change.
+ */
 export interface StatusFrame {
+  /**
+   * The controls the status allows now.
+   */
   actions: ("start" | "pause" | "resume" | "step" | "stop" | "update")[];
   error: string | null;
   run_id: string;
-  status: "created" | "queued" | "running" | "paused" | "completed" | "stopped" | "failed" | "deleted";
+  status: ("created" | "queued" | "running" | "paused" | "completed" | "stopped" | "failed") | "deleted";
   step: number | null;
-  type: "status";
+  type?: "status";
 }
 
 /**
- * Ask for topics (and the metric history after `since`).
+ * Add topics (and set the rate and probe options); `since` asks for stored rows first.
  */
 export interface Subscribe {
+  /**
+   * Frames per second per topic (<= 60.0).
+   */
   max_hz?: number | null;
-  reduction?: string | null;
+  /**
+   * ERF: |g| or g^2.
+   */
+  reduction?: ("abs" | "square") | null;
+  /**
+   * Feature maps' test sample.
+   */
   sample?: number | null;
+  /**
+   * Send rows after this step.
+   */
   since?: number | null;
+  /**
+   * @maxItems 256
+   */
   topics?: string[];
   type: "subscribe";
 }
 
+/**
+ * Remove topics.
+ */
 export interface Unsubscribe {
+  /**
+   * @maxItems 256
+   */
   topics?: string[];
   type: "unsubscribe";
 }

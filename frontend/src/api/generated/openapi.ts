@@ -102,6 +102,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/optimizers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Optimizers
+         * @description Every optimizer: one-line doc, hyperparameters as JSON Schema, live-changeable fields.
+         */
+        get: operations["optimizers_api_optimizers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/presets": {
         parameters: {
             query?: never;
@@ -134,6 +154,26 @@ export interface paths {
          * @description One lecture demo.
          */
         get: operations["preset_api_presets__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/probes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Probes
+         * @description Every probe topic: one-line doc, node or run, where it applies, its options.
+         */
+        get: operations["probes_api_probes_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -345,7 +385,7 @@ export interface paths {
         head?: never;
         /**
          * Patch Training
-         * @description Change lr, momentum, Nesterov, weight decay, batch size or max steps, live.
+         * @description Change the optimizer's hyperparameters, batch size or max steps, live.
          */
         patch: operations["patch_training_api_runs__run_id__training_patch"];
         trace?: never;
@@ -354,6 +394,61 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Applies
+         * @description Where a probe is worth showing; every rule given must hold (null: no rule).
+         */
+        Applies: {
+            /**
+             * Input Rank
+             * @description Rank the dataset's input shape must have.
+             */
+            input_rank?: number | null;
+            /**
+             * Input Shape
+             * @description The dataset's exact input shape.
+             */
+            input_shape?: number[] | null;
+            /**
+             * Needs Params
+             * @description The node must have trainable parameters.
+             * @default false
+             */
+            needs_params: boolean;
+            /**
+             * Output Rank
+             * @description Rank the node's output shape must have.
+             */
+            output_rank?: number | null;
+            /**
+             * Skip Types
+             * @description Node types it is not offered for.
+             */
+            skip_types?: string[];
+            /**
+             * Tasks
+             * @description Dataset tasks it applies to.
+             */
+            tasks?: string[] | null;
+        };
+        /**
+         * ArrayJson
+         * @description One array of a probe, as nested lists.
+         */
+        ArrayJson: {
+            /**
+             * Data
+             * @description The values, nested as the shape says.
+             */
+            data: unknown[];
+            /**
+             * Dtype
+             * @description float32, float16 or uint8.
+             */
+            dtype: string;
+            /** Shape */
+            shape: number[];
+        };
         /**
          * DatasetEntry
          * @description One built-in dataset with its params' JSON Schema and default shape.
@@ -431,6 +526,21 @@ export interface components {
             params?: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * EdgeSpec
+         * @description A connection: the source node's output feeds the target node.
+         */
+        EdgeSpec: {
+            /**
+             * Id
+             * @description Optional editor id; ignored by the engine.
+             */
+            id?: string | null;
+            /** Source */
+            source: string;
+            /** Target */
+            target: string;
         };
         /**
          * ErrorList
@@ -548,6 +658,27 @@ export interface components {
             wall_s: number;
         };
         /**
+         * NetworkSpec
+         * @description A network: a DAG of layers with one input and one output.
+         */
+        NetworkSpec: {
+            /** Edges */
+            edges?: components["schemas"]["EdgeSpec"][];
+            /**
+             * Name
+             * @default untitled
+             */
+            name: string;
+            /** Nodes */
+            nodes: components["schemas"]["NodeSpec"][];
+            /**
+             * Version
+             * @default 1
+             * @constant
+             */
+            version: 1;
+        };
+        /**
          * NodeReport
          * @description What validation says of one node.
          */
@@ -569,6 +700,63 @@ export interface components {
              * @description Output shape per sample, or null if unknown.
              */
             shape: number[] | null;
+        };
+        /**
+         * NodeSpec
+         * @description One node of the network: a layer of some registered type.
+         */
+        NodeSpec: {
+            /**
+             * Id
+             * @description The user's id, unique in the spec.
+             */
+            id: string;
+            /**
+             * Params
+             * @description The layer's params.
+             */
+            params?: {
+                [key: string]: unknown;
+            };
+            /** @description Editor position; ignored by the engine. */
+            position?: components["schemas"]["Position"] | null;
+            /**
+             * Type
+             * @description A layer type from GET /api/layers.
+             */
+            type: string;
+        };
+        /**
+         * OptimizerEntry
+         * @description One optimizer of the registry, as the training panel offers it.
+         */
+        OptimizerEntry: {
+            /** Doc */
+            doc: string;
+            /**
+             * Live
+             * @description Training fields PATCH /api/runs/{id}/training changes while it trains.
+             */
+            live: string[];
+            /** Name */
+            name: string;
+            /**
+             * Params Schema
+             * @description JSON Schema of the training fields it reads (its hyperparameters).
+             */
+            params_schema: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * Position
+         * @description Where the editor draws a node; the engine ignores it.
+         */
+        Position: {
+            /** X */
+            x: number;
+            /** Y */
+            y: number;
         };
         /**
          * PresetEntry
@@ -606,6 +794,48 @@ export interface components {
             };
         };
         /**
+         * ProbeEntry
+         * @description One probe topic of the registry: what it shows and where it applies.
+         */
+        ProbeEntry: {
+            applies: components["schemas"]["Applies"];
+            /** Doc */
+            doc: string;
+            /** Name */
+            name: string;
+            /**
+             * Params Schema
+             * @description JSON Schema of the options it reads.
+             */
+            params_schema: {
+                [key: string]: unknown;
+            };
+            /**
+             * Scope
+             * @description node: topic `name:<node>`; run: `name`.
+             * @enum {string}
+             */
+            scope: "node" | "run";
+        };
+        /**
+         * ProbeReading
+         * @description One probe now: its topic, node and step, the probe's own metadata, its arrays.
+         */
+        ProbeReading: {
+            /** Arrays */
+            arrays: {
+                [key: string]: components["schemas"]["ArrayJson"];
+            };
+            /** Node */
+            node: string | null;
+            /** Step */
+            step: number;
+            /** Topic */
+            topic: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * RunConfig
          * @description A run: network spec, dataset, training settings and device (the POST /api/runs body).
          */
@@ -622,13 +852,8 @@ export interface components {
              * @default untitled run
              */
             name: string;
-            /**
-             * Network
-             * @description A network spec, version 1.
-             */
-            network: {
-                [key: string]: unknown;
-            };
+            /** @description A network spec, version 1. */
+            network: components["schemas"]["NetworkSpec"];
             training?: components["schemas"]["TrainingConfig"];
         };
         /**
@@ -636,6 +861,11 @@ export interface components {
          * @description A stored run, as GET /api/runs/{id} returns it.
          */
         RunRecord: {
+            /**
+             * Actions
+             * @description The controls the run's status allows now (the lifecycle table).
+             */
+            readonly actions: ("start" | "pause" | "resume" | "step" | "stop" | "update")[];
             /**
              * Checkpoint
              * @description File name of the latest checkpoint, relative to the data directory, or null.
@@ -786,11 +1016,10 @@ export interface components {
             nesterov: boolean;
             /**
              * Optimizer
-             * @description sgd, rmsprop, adam or adamw.
+             * @description An optimizer from GET /api/optimizers.
              * @default adam
-             * @enum {string}
              */
-            optimizer: "sgd" | "rmsprop" | "adam" | "adamw";
+            optimizer: string;
             /**
              * Seed
              * @description Seeds weights, batch order, dropout.
@@ -806,11 +1035,19 @@ export interface components {
         };
         /**
          * TrainingPatch
-         * @description Training settings that may change while a run trains.
+         * @description Training settings that may change while a run trains (PATCH /api/runs/{id}/training).
          */
         TrainingPatch: {
+            /** Alpha */
+            alpha?: number | null;
             /** Batch Size */
             batch_size?: number | null;
+            /** Beta1 */
+            beta1?: number | null;
+            /** Beta2 */
+            beta2?: number | null;
+            /** Eps */
+            eps?: number | null;
             /** Lr */
             lr?: number | null;
             /** Max Steps */
@@ -979,6 +1216,26 @@ export interface operations {
             };
         };
     };
+    optimizers_api_optimizers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptimizerEntry"][];
+                };
+            };
+        };
+    };
     presets_api_presets_get: {
         parameters: {
             query?: never;
@@ -1033,6 +1290,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorList"];
+                };
+            };
+        };
+    };
+    probes_api_probes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeEntry"][];
                 };
             };
         };
@@ -1259,7 +1536,7 @@ export interface operations {
                 /** @description The node, for per-node probes. */
                 node?: string | null;
                 /** @description ERF: |g| or g^2. */
-                reduction?: string;
+                reduction?: "abs" | "square";
                 /** @description Test sample for feature maps. */
                 sample?: number;
             };
@@ -1278,9 +1555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ProbeReading"];
                 };
             };
             /** @description No such run. */
