@@ -81,6 +81,9 @@ class ErrorFrame(BaseModel):
 
 
 ServerFrame = StatusFrame | MetricsFrame | ErrorFrame
+SERVER_FRAMES: TypeAdapter[ServerFrame] = TypeAdapter(
+    Annotated[ServerFrame, Field(discriminator="type")]
+)
 
 
 def parse_client_message(text: str) -> ClientMessage:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 from pydantic.json_schema import JsonSchemaMode
 
 from server.app import create_app
-from server.messages import ClientMessage, ServerFrame
+from server.messages import CLIENT_MESSAGES, SERVER_FRAMES
 
 DOCUMENTS = ("openapi.json", "frames.schema.json")
 
@@ -31,14 +31,12 @@ def frames_document() -> dict[str, Any]:
     template = "#/$defs/{model}"
     defs: dict[str, Any] = {}
     # What the server accepts from viewers, and what it sends them.
-    unions: tuple[tuple[str, Any, JsonSchemaMode], ...] = (
-        ("ClientMessage", ClientMessage, "validation"),
-        ("ServerFrame", ServerFrame, "serialization"),
+    unions: tuple[tuple[str, TypeAdapter[Any], JsonSchemaMode], ...] = (
+        ("ClientMessage", CLIENT_MESSAGES, "validation"),
+        ("ServerFrame", SERVER_FRAMES, "serialization"),
     )
-    for name, union, mode in unions:
-        schema = TypeAdapter(Annotated[union, Field(discriminator="type")]).json_schema(
-            ref_template=template, mode=mode
-        )
+    for name, adapter, mode in unions:
+        schema = adapter.json_schema(ref_template=template, mode=mode)
         defs |= schema.pop("$defs", {})
         defs[name] = schema
     return {
