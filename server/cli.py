@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import uvicorn
-from pydantic import ValidationError
 from tqdm import tqdm
 
 from models.analysis import ValidationReport, validate_network
 from models.datasets import DatasetError, describe_dataset
-from models.errors import InvalidSpecError
+from models.errors import InvalidSpecError, SpecError
+from models.run import parse_run
 from models.train import MetricsRow, Trainer
 from server.app import create_app
-from server.schemas import RunConfig
 from server.settings import Settings
 
 CHUNK = 50
@@ -59,15 +58,15 @@ def print_report(report: ValidationReport, out: TextIO) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """`layerlab validate SPEC.json`: exit 0 when valid, 1 otherwise."""
     spec = _read_json(args.spec)
-    shape: list[int] | None = None
     if args.dataset:
         try:
-            shape = list(describe_dataset(args.dataset, data_dir=args.data_dir).input_shape)
+            info = describe_dataset(args.dataset, data_dir=args.data_dir)
         except DatasetError as exc:
             raise SystemExit(f"layerlab: dataset {exc.field}: {exc.message}") from exc
-    elif args.input_shape:
-        shape = [int(d) for d in args.input_shape.split(",")]
-    report = validate_network(spec, shape)
+        report = validate_network(spec, dataset=info)
+    else:
+        shape = [int(d) for d in args.input_shape.split(",")] if args.input_shape else None
+        report = validate_network(spec, shape)
     if args.json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
@@ -75,12 +74,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.valid else 1
 
 
+def _where(e: SpecError) -> str:
+    """node.field of a problem ('spec' for the whole spec)."""
+    return ".".join(p for p in (e.node, e.field) if p) or "spec"
+
+
+def _print_errors(exc: InvalidSpecError) -> None:
+    """Each problem on a line of its own, named by node and field."""
+    for e in exc.errors:
+        sys.stderr.write(f"error: {_where(e)}: {e.message}\n")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """`layerlab run CONFIG.json`: train locally, show progress, write a metrics CSV."""
     try:
-        config = RunConfig.model_validate(_read_json(args.config))
-    except ValidationError as exc:
-        raise SystemExit(f"layerlab: {args.config} is not a valid run:\n{exc}") from exc
+        config = parse_run(_read_json(args.config))
+    except InvalidSpecError as exc:
+        lines = "\n".join(_where(e) + f": {e.message}" for e in exc.errors)
+        raise SystemExit(f"layerlab: {args.config} is not a valid run:\n{lines}") from exc
     try:
         trainer = Trainer(
             config.network,
@@ -91,10 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             device=args.device or config.device,
         )
     except InvalidSpecError as exc:
-        for e in exc.errors:
-            sys.stderr.write(
-                f"error: {'.'.join(p for p in (e.node, e.field) if p) or 'spec'}: {e.message}\n"
-            )
+        _print_errors(exc)
         return 1
     except (DatasetError, ValueError) as exc:
         raise SystemExit(f"layerlab: {exc}") from exc

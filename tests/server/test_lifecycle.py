@@ -1,0 +1,79 @@
+"""The run lifecycle table, and that the REST controls, the stream and run records all follow it."""
+
+from __future__ import annotations
+
+import itertools
+from typing import get_args
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.lifecycle import (
+    ACTIONS,
+    ACTIVE,
+    TERMINAL,
+    TRANSITIONS,
+    RunAction,
+    RunStateError,
+    RunStatus,
+    allowed,
+    transition,
+)
+from tests.server.conftest import spiral_run, wait_until
+
+STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
+
+
+def test_every_status_has_a_row_and_every_target_is_a_status() -> None:
+    assert set(TRANSITIONS) == set(STATUSES)
+    for row in TRANSITIONS.values():
+        assert set(row) <= set(ACTIONS) and set(row.values()) <= set(STATUSES)
+
+
+def test_finished_runs_take_no_action_and_live_runs_can_always_stop() -> None:
+    for status in TERMINAL:
+        assert allowed(status) == []
+    for status in (*ACTIVE, "created"):
+        assert "stop" in allowed(status) and "update" in allowed(status)
+    assert "step" not in allowed("running")  # pause first
+    assert transition("paused", "start") == transition("paused", "resume") == "running"
+
+
+@pytest.mark.parametrize(("status", "action"), list(itertools.product(STATUSES, ACTIONS)))
+def test_a_refusal_says_why_in_words(status: RunStatus, action: RunAction) -> None:
+    if action in allowed(status):
+        assert transition(status, action) in STATUSES
+        return
+    with pytest.raises(RunStateError) as info:
+        transition(status, action)
+    assert status in str(info.value) and len(str(info.value).split()) >= 5
+
+
+def test_rest_stream_and_records_follow_the_table(client: TestClient) -> None:
+    created = client.post("/api/runs", json=spiral_run(max_steps=100_000)).json()
+    run_id = created["id"]
+    assert created["actions"] == allowed("created")
+    for action in ("pause", "resume"):  # refused with the table's reason, as a 409
+        answer = client.post(f"/api/runs/{run_id}/{action}")
+        assert answer.status_code == 409
+        with pytest.raises(RunStateError, match=answer.json()["detail"]):
+            transition("created", action)
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        assert ws.receive_json()["actions"] == allowed("created")
+        ws.send_json({"type": "control", "action": "resume"})
+        while (frame := ws.receive_json())["type"] != "error":
+            pass
+        assert frame["message"] == "the run is created; only a paused run can resume"
+        ws.send_json({"type": "control", "action": "start"})
+        while not (
+            (frame := ws.receive_json())["type"] == "status" and frame["status"] == "running"
+        ):
+            pass
+        assert frame["actions"] == allowed("running")
+    record = client.get(f"/api/runs/{run_id}").json()
+    assert record["actions"] == allowed(record["status"])
+    client.post(f"/api/runs/{run_id}/stop")
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["actions"] == [], what="stopped")
+    assert client.delete(f"/api/runs/{run_id}").status_code == 204
+    missing = client.post(f"/api/runs/{run_id}/start")
+    assert missing.status_code == 404 and run_id in missing.json()["detail"]
