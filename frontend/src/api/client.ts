@@ -5,14 +5,15 @@ import type {
   DatasetPreviewResponse,
   DatasetRef,
   LayerInfo,
-  LiveTrainingField,
   NetworkSpec,
+  OptimizerInfo,
   Params,
   Preset,
+  ProbeInfo,
   RunBody,
   RunRecord,
   SpecError,
-  TrainingConfig,
+  TrainingPatch,
   ValidationReport,
 } from "./types";
 
@@ -78,6 +79,8 @@ export const api = {
   layers: (): Promise<LayerInfo[]> => request("GET", "/api/layers"),
   datasets: (): Promise<DatasetInfo[]> => request("GET", "/api/datasets"),
   presets: (): Promise<Preset[]> => request("GET", "/api/presets"),
+  optimizers: (): Promise<OptimizerInfo[]> => request("GET", "/api/optimizers"),
+  probes: (): Promise<ProbeInfo[]> => request("GET", "/api/probes"),
   /** The first `n` samples of each split of a dataset with these params (422 with `detail` when refused). */
   previewDataset: (name: string, params: Params, n: number, signal?: AbortSignal): Promise<DatasetPreviewResponse> =>
     request("POST", `/api/datasets/${encodeURIComponent(name)}/preview`, { params, n }, signal),
@@ -89,7 +92,8 @@ export const api = {
   getRun: (id: string): Promise<RunRecord> => request("GET", `/api/runs/${encodeURIComponent(id)}`),
   control: (id: string, action: ControlAction, n?: number): Promise<RunRecord> =>
     request("POST", `/api/runs/${encodeURIComponent(id)}/${action}`, action === "step" ? { n: n ?? 1 } : undefined),
-  patchTraining: (id: string, changes: Partial<Pick<TrainingConfig, LiveTrainingField>>): Promise<RunRecord> =>
+  /** Change training settings while the run trains: only those of its optimizer's `live` list. */
+  patchTraining: (id: string, changes: TrainingPatch): Promise<RunRecord> =>
     request("PATCH", `/api/runs/${encodeURIComponent(id)}/training`, changes),
 };
 

@@ -1,6 +1,18 @@
 // Types of the contract the page speaks (see shared/DESIGN.md and docs/api.md).
+//
+// They are the server's own: aliases of the types `make types` generates from its OpenAPI
+// document (./generated/openapi.ts) and its stream schema (./generated/frames.ts), narrowed
+// where the page needs more. Only what the server deliberately leaves open (`dict[str, Any]`:
+// the registries' JSON Schema documents) is written by hand here.
+import type * as Frames from "./generated/frames";
+import type { components } from "./generated/openapi";
 
-/** A JSON Schema fragment, as the registries serve it (only the keys the forms read). */
+type Schemas = components["schemas"];
+
+/**
+ * A JSON Schema fragment, as the registries serve it (only the keys the forms read).
+ * Hand-written: the server serves params schemas as open objects (`dict[str, Any]`).
+ */
 export interface JsonSchema {
   type?: string;
   title?: string;
@@ -22,158 +34,90 @@ export interface JsonSchema {
 
 export type Params = Record<string, unknown>;
 
-export interface Position {
-  x: number;
-  y: number;
-}
+// The network spec, version 1 (DESIGN.md's contract).
 
-export interface SpecNode {
-  id: string;
-  type: string;
-  params?: Params;
-  position?: Position;
-}
+export type Position = Schemas["Position"];
+export type SpecNode = Schemas["NodeSpec"];
+export type SpecEdge = Schemas["EdgeSpec"];
 
-export interface SpecEdge {
-  source: string;
-  target: string;
-  id?: string;
-}
+/**
+ * Network spec, version 1, as the page holds it: its edges always listed, its name
+ * optional (the server's default applies).
+ */
+export type NetworkSpec = Omit<Schemas["NetworkSpec"], "name" | "edges"> & { name?: string; edges: SpecEdge[] };
 
-/** Network spec, version 1. */
-export interface NetworkSpec {
-  version: 1;
-  name?: string;
-  nodes: SpecNode[];
-  edges: SpecEdge[];
-}
+// --- registries ---
 
-export interface LayerInfo {
-  type: string;
-  category: string;
-  doc: string;
-  min_inputs: number;
-  max_inputs: number | null;
-  trainable_by_gradient: boolean;
-  params_schema: JsonSchema;
-}
+/** One layer type of GET /api/layers (its params schema read as JSON Schema). */
+export type LayerInfo = Omit<Schemas["LayerEntry"], "params_schema"> & { params_schema: JsonSchema };
 
-export interface DatasetInfo {
-  name: string;
-  task: string;
-  description: string;
-  params_schema: JsonSchema;
-  input_shape: number[] | null;
-  n_classes: number | null;
-  class_names: string[];
-  available: boolean;
-  unavailable_reason?: string | null;
-}
+/** One dataset of GET /api/datasets (its params schema read as JSON Schema). */
+export type DatasetInfo = Omit<Schemas["DatasetEntry"], "params_schema"> & { params_schema: JsonSchema };
+
+/** A lecture demo of GET /api/presets; `run` is a run body, read by state/setup.ts's parseSetup. */
+export type Preset = Schemas["PresetEntry"];
+
+/**
+ * One optimizer of GET /api/optimizers: its hyperparameters as JSON Schema (the training
+ * panel's fields) and `live`, the training fields PATCH accepts while a run with it trains.
+ */
+export type OptimizerInfo = Omit<Schemas["OptimizerEntry"], "params_schema"> & { params_schema: JsonSchema };
+
+/** One probe of GET /api/probes: its scope and the rules of where it applies (probes/topics.ts). */
+export type ProbeInfo = Omit<Schemas["ProbeEntry"], "params_schema"> & { params_schema: JsonSchema };
+
+/** Where a probe applies; every rule given must hold (null: no rule). */
+export type ProbeApplies = ProbeInfo["applies"];
 
 /**
  * POST /api/datasets/{name}/preview's answer, as sent: [x, y] points (2-D sets, up to
  * 5000 per split) or [C, H, W] images in [0, 1] (up to 64); labels are classes, [v]
  * values (regression) or [H, W] label maps (segmentation). See data/preview.ts.
  */
-export interface DatasetPreviewResponse {
-  name: string;
-  task: string;
-  input_shape: number[] | null;
-  class_names: string[];
-  train_x: unknown[];
-  train_y: unknown[];
-  test_x: unknown[];
-  test_y: unknown[];
-}
+export type DatasetPreviewResponse = Schemas["DatasetPreview"];
 
-export interface DatasetRef {
-  name: string;
-  params: Params;
-}
+// --- runs ---
 
-export type OptimizerName = "sgd" | "rmsprop" | "adam" | "adamw";
+/** A dataset and its params; the page always carries params (the server's default is {}). */
+export type DatasetRef = Schemas["DatasetRef"] & { params: Params };
 
-export interface TrainingConfig {
-  optimizer: OptimizerName;
-  lr: number;
-  momentum: number;
-  nesterov: boolean;
-  weight_decay: number;
-  batch_size: number;
-  max_steps: number;
-  seed: number;
-}
+/**
+ * The page's training settings: the server's TrainingConfig, with the optimizer as any
+ * name the optimizer registry serves (an optimizer added on the server needs no change here).
+ */
+export type TrainingConfig = Omit<Schemas["TrainingConfig"], "optimizer"> & { optimizer: string };
 
-/** The settings PATCH /api/runs/{id}/training accepts while a run trains. */
-export type LiveTrainingField = "lr" | "momentum" | "nesterov" | "weight_decay" | "batch_size" | "max_steps";
-export const LIVE_TRAINING_FIELDS: readonly LiveTrainingField[] = [
-  "lr",
-  "momentum",
-  "nesterov",
-  "weight_decay",
-  "batch_size",
-  "max_steps",
-];
+/** The training settings PATCH /api/runs/{id}/training takes (those in the optimizer's `live`). */
+export type TrainingPatch = Schemas["TrainingPatch"];
 
-export interface RunBody {
-  name?: string;
+/** The POST /api/runs body, with the network as the page's spec and its full training settings. */
+export type RunBody = Omit<Schemas["RunConfig"], "network" | "training"> & {
   network: NetworkSpec;
-  dataset: DatasetRef;
-  training: Partial<TrainingConfig>;
-  device?: string;
-}
+  training: TrainingConfig;
+};
 
-export interface Preset {
-  name: string;
-  title: string;
-  doc: string;
-  run: RunBody;
-}
+export type SpecError = Schemas["SpecError"];
+export type NodeReport = Schemas["NodeReport"];
+export type ValidationReport = Schemas["ValidationReport"];
 
-export interface SpecError {
-  node: string | null;
-  field: string | null;
-  message: string;
-}
+export type RunRecord = Schemas["RunRecord"];
+export type RunStatus = RunRecord["status"];
+/** A control the run's status allows now ("update": PATCH its training), from the server's lifecycle table. */
+export type RunAction = RunRecord["actions"][number];
+/** The controls with their own endpoint (POST /api/runs/{id}/{action}). */
+export type ControlAction = Exclude<RunAction, "update">;
 
-export interface NodeReport {
-  shape: number[] | null;
-  params: number;
-  receptive_field: unknown;
-}
+export type MetricsRow = Schemas["MetricsRow"];
 
-export interface ValidationReport {
-  valid: boolean;
-  nodes: Record<string, NodeReport>;
-  total_params: number;
-  errors: SpecError[];
-  warnings?: SpecError[];
-}
+// --- the stream ---
+// The server's frames give their `type` tag a default, so the schema marks it optional;
+// the server always sends it, and the page narrows by it: here it is required.
 
-export type RunStatus = "created" | "queued" | "running" | "paused" | "completed" | "stopped" | "failed";
-
-export const ACTIVE_STATUSES: readonly RunStatus[] = ["queued", "running", "paused"];
-export const TERMINAL_STATUSES: readonly RunStatus[] = ["completed", "stopped", "failed"];
-
-export interface RunRecord {
-  id: string;
-  name: string;
-  status: RunStatus;
-  error: string | null;
-  step: number;
-}
-
-export interface MetricsRow {
-  step: number;
-  epoch?: number | null;
-  train_loss?: number | null;
-  test_loss?: number | null;
-  train_acc?: number | null;
-  test_acc?: number | null;
-  lr?: number | null;
-  steps_per_s?: number | null;
-  wall_s?: number | null;
-  time?: number | null;
-}
-
-export type ControlAction = "start" | "pause" | "resume" | "step" | "stop";
+export type ClientMessage = Frames.ClientMessage;
+export type SubscribeMessage = Frames.Subscribe;
+export type UnsubscribeMessage = Frames.Unsubscribe;
+export type ControlMessage = Frames.Control;
+export type StatusFrame = Frames.StatusFrame & { type: "status" };
+export type MetricsFrame = Frames.MetricsFrame & { type: "metrics" };
+export type ErrorFrame = Frames.ErrorFrame & { type: "error" };
+export type ServerFrame = StatusFrame | MetricsFrame | ErrorFrame;

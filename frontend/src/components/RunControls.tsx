@@ -1,5 +1,7 @@
 // Play, pause, step, reset; the run's status, step count, speed and latest numbers.
+// Which controls apply is the run's `actions` (the server's lifecycle table).
 import { usePlayground, usePlaygroundContext } from "../context";
+import { controlsOf } from "../run/controller";
 import { runKey } from "../state/setup";
 import { setupOf } from "../state/store";
 
@@ -27,7 +29,8 @@ export function RunControls() {
   const run = usePlayground((s) => s.run);
   const stale = usePlayground((s) => s.run.key !== null && s.run.key !== runKey(setupOf(s)));
   const ready = usePlayground((s) => s.catalogState === "ready");
-  const active = run.status === "running" || run.status === "queued";
+  // The run trains: pause applies, play (on this setup) and step do not.
+  const training = controlsOf(run).pause;
 
   return (
     <section className="panel run-controls" aria-label="Run">
@@ -36,16 +39,16 @@ export function RunControls() {
           type="button"
           className="primary"
           onClick={() => void controller.play()}
-          disabled={!ready || run.busy || (active && !stale)}
+          disabled={!ready || run.busy || (training && !stale)}
           data-testid="btn-play"
           title="Train (Space)"
         >
           <span aria-hidden="true">▶</span> Play
         </button>
-        <button type="button" onClick={() => void controller.pause()} disabled={run.busy || !active} data-testid="btn-pause" title="Pause (Space)">
+        <button type="button" onClick={() => void controller.pause()} disabled={run.busy || !training} data-testid="btn-pause" title="Pause (Space)">
           <span aria-hidden="true">❚❚</span> Pause
         </button>
-        <button type="button" onClick={() => void controller.step()} disabled={!ready || run.busy || active} data-testid="btn-step" title="One step (.)">
+        <button type="button" onClick={() => void controller.step()} disabled={!ready || run.busy || training} data-testid="btn-step" title="One step (.)">
           <span aria-hidden="true">⇥</span> Step
         </button>
         <button

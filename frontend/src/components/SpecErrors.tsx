@@ -34,7 +34,7 @@ export function SpecErrors() {
           {errors.map((e, i) => (
             <li key={i}>
               {e.node ? (
-                <button type="button" className="link" onClick={() => select(e.node)}>
+                <button type="button" className="link" onClick={() => select(e.node ?? null)}>
                   {e.node}
                 </button>
               ) : (

@@ -1,32 +1,34 @@
-// Optimizer and its settings. While a run trains, the live ones (lr, momentum,
-// Nesterov, weight decay, batch size, max steps) are sent to it as they change.
+// Optimizer and its settings. The optimizer menu and each optimizer's hyperparameter
+// fields come from the server's registry (GET /api/optimizers: each entry's params as
+// JSON Schema), so an optimizer added there needs no change here. While a run trains,
+// the settings in its optimizer's `live` list are sent to it as they change.
 import { useState } from "react";
-import type { OptimizerName, TrainingConfig } from "../api/types";
+import type { TrainingConfig } from "../api/types";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
-import { OPTIMIZERS } from "../state/setup";
-
-type NumberKey = "lr" | "momentum" | "weight_decay" | "batch_size" | "max_steps" | "seed";
+import { describeBounds, withinBounds, type NumberBounds } from "../forms/schema";
+import { fieldTestId, hyperparameterFields, type TrainingField } from "../forms/training";
+import { optimizerInfo, trainingValue } from "../state/setup";
 
 interface NumberFieldProps {
-  field: NumberKey;
+  field: string;
   label: string;
-  testId: string;
-  integer?: boolean;
-  min: number;
-  max: number;
+  bounds: NumberBounds;
   help: string;
+  /** Shown when the setup has no value for it (an optimizer's default). */
+  fallback?: number;
   onCommit: (changes: Partial<TrainingConfig>) => void;
 }
 
-function NumberField({ field, label, testId, integer = false, min, max, help, onCommit }: NumberFieldProps) {
-  const value = usePlayground((s) => s.training[field]);
-  const [draft, setDraft] = useState(String(value));
+function NumberField({ field, label, bounds, help, fallback, onCommit }: NumberFieldProps) {
+  const stored = usePlayground((s) => trainingValue(s.training, field));
+  const value = typeof stored === "number" ? stored : (fallback ?? null);
+  const [draft, setDraft] = useState(value === null ? "" : String(value));
   const [invalid, setInvalid] = useState(false);
   // Follow outside changes (a preset, a link) without an effect.
   const [seen, setSeen] = useState(value);
   if (seen !== value) {
     setSeen(value);
-    if (Number(draft) !== value) {
+    if (value !== null && Number(draft) !== value) {
       setDraft(String(value));
       setInvalid(false);
     }
@@ -38,28 +40,60 @@ function NumberField({ field, label, testId, integer = false, min, max, help, on
         type="text"
         inputMode="decimal"
         value={draft}
-        data-testid={testId}
+        data-testid={fieldTestId(field)}
         aria-invalid={invalid}
         onChange={(e) => {
           setDraft(e.target.value);
           const n = Number(e.target.value);
-          const ok = e.target.value.trim() !== "" && Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n));
+          const ok = e.target.value.trim() !== "" && withinBounds(n, bounds);
           setInvalid(!ok);
           if (ok) onCommit({ [field]: n });
         }}
       />
-      {invalid && (
-        <small className="field-error">
-          {integer ? "a whole number" : "a number"} from {min} to {max}
-        </small>
-      )}
+      {invalid && <small className="field-error">{describeBounds(bounds)}</small>}
     </label>
   );
 }
 
+interface BooleanFieldProps {
+  field: string;
+  label: string;
+  help: string;
+  fallback: boolean;
+  onCommit: (changes: Partial<TrainingConfig>) => void;
+}
+
+function BooleanField({ field, label, help, fallback, onCommit }: BooleanFieldProps) {
+  const stored = usePlayground((s) => trainingValue(s.training, field));
+  return (
+    <label className="row" title={help}>
+      <span>{label}</span>
+      <input
+        type="checkbox"
+        checked={typeof stored === "boolean" ? stored : fallback}
+        onChange={(e) => onCommit({ [field]: e.target.checked })}
+        data-testid={fieldTestId(field)}
+      />
+    </label>
+  );
+}
+
+/** One hyperparameter of the optimizer, from its JSON Schema. */
+function HyperparameterField({ field, onCommit }: { field: TrainingField; onCommit: (changes: Partial<TrainingConfig>) => void }) {
+  if (field.kind === "boolean") {
+    return <BooleanField field={field.name} label={field.label} help={field.help} fallback={field.default} onCommit={onCommit} />;
+  }
+  return <NumberField field={field.name} label={field.label} bounds={field.bounds} help={field.help} fallback={field.default} onCommit={onCommit} />;
+}
+
+const BATCH_SIZE: NumberBounds = { integer: true, min: { value: 1, exclusive: false }, max: { value: 4096, exclusive: false } };
+const MAX_STEPS: NumberBounds = { integer: true, min: { value: 1, exclusive: false }, max: { value: 10_000_000, exclusive: false } };
+const SEED: NumberBounds = { integer: true, min: { value: 0, exclusive: false }, max: { value: 2 ** 31 - 1, exclusive: false } };
+
 export function TrainingPanel() {
   const { controller } = usePlaygroundContext();
-  const training = usePlayground((s) => s.training);
+  const optimizer = usePlayground((s) => s.training.optimizer);
+  const optimizers = usePlayground((s) => s.catalog.optimizers);
   const hasRun = usePlayground((s) => s.run.id !== null);
   const actions = useActions();
 
@@ -67,45 +101,30 @@ export function TrainingPanel() {
     actions.setTraining(changes);
     controller.trainingChanged(changes);
   };
-  const usesMomentum = training.optimizer === "sgd" || training.optimizer === "rmsprop";
+  const info = optimizerInfo(optimizers, optimizer);
+  const hyperparameters = hyperparameterFields(info);
 
   return (
     <section className="panel" aria-label="Training">
       <h2>Training</h2>
-      <label className="row" title="How the weights are updated from the gradient.">
+      <label className="row" title={info?.doc ?? "How the weights are updated from the gradient."}>
         <span>optimizer</span>
-        <select
-          value={training.optimizer}
-          onChange={(e) => commit({ optimizer: e.target.value as OptimizerName })}
-          data-testid="optimizer-select"
-        >
-          {OPTIMIZERS.map((o) => (
-            <option key={o} value={o}>
-              {o}
+        <select value={optimizer} onChange={(e) => commit({ optimizer: e.target.value })} data-testid="optimizer-select">
+          {/* Until the registry comes, the setup's own choice is the only one. */}
+          {(optimizers.length > 0 ? optimizers : [{ name: optimizer, doc: "" }]).map((o) => (
+            <option key={o.name} value={o.name} title={o.doc}>
+              {o.name}
             </option>
           ))}
         </select>
       </label>
       {hasRun && <small className="hint">optimizer and seed apply to the next run</small>}
-      <NumberField field="lr" label="learning rate" testId="lr-input" min={1e-7} max={10} help="Step size of each update." onCommit={commit} />
-      {usesMomentum && (
-        <NumberField field="momentum" label="momentum" testId="momentum-input" min={0} max={0.999} help="Fraction of the previous update carried on." onCommit={commit} />
-      )}
-      {training.optimizer === "sgd" && (
-        <label className="row" title="Look ahead along the momentum before taking the gradient (needs momentum > 0).">
-          <span>Nesterov</span>
-          <input
-            type="checkbox"
-            checked={training.nesterov}
-            onChange={(e) => commit({ nesterov: e.target.checked })}
-            data-testid="nesterov-input"
-          />
-        </label>
-      )}
-      <NumberField field="weight_decay" label="weight decay" testId="weight-decay-input" min={0} max={1} help="L2 penalty pulling weights towards zero." onCommit={commit} />
-      <NumberField field="batch_size" label="batch size" testId="batch-size-input" integer min={1} max={4096} help="Samples per step." onCommit={commit} />
-      <NumberField field="max_steps" label="max steps" testId="max-steps-input" integer min={1} max={10_000_000} help="Training stops after this many steps." onCommit={commit} />
-      <NumberField field="seed" label="seed" testId="seed-input" integer min={0} max={2 ** 31 - 1} help="Seeds weights, batch order and dropout." onCommit={commit} />
+      {hyperparameters.map((field) => (
+        <HyperparameterField key={`${optimizer}:${field.name}`} field={field} onCommit={commit} />
+      ))}
+      <NumberField field="batch_size" label="batch size" bounds={BATCH_SIZE} help="Samples per step." onCommit={commit} />
+      <NumberField field="max_steps" label="max steps" bounds={MAX_STEPS} help="Training stops after this many steps." onCommit={commit} />
+      <NumberField field="seed" label="seed" bounds={SEED} help="Seeds weights, batch order and dropout." onCommit={commit} />
     </section>
   );
 }

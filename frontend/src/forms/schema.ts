@@ -129,3 +129,40 @@ export function summarizeParams(params: Record<string, unknown>): string {
   }
   return parts.join(" ");
 }
+
+/** A number field's bounds, as a JSON Schema gives them (each inclusive or exclusive). */
+export interface NumberBounds {
+  integer: boolean;
+  min?: { value: number; exclusive: boolean };
+  max?: { value: number; exclusive: boolean };
+}
+
+/** The bounds of a number (or integer) schema. */
+export function numberBounds(schema: JsonSchema): NumberBounds {
+  const out: NumberBounds = { integer: schema.type === "integer" };
+  if (schema.exclusiveMinimum !== undefined) out.min = { value: schema.exclusiveMinimum, exclusive: true };
+  else if (schema.minimum !== undefined) out.min = { value: schema.minimum, exclusive: false };
+  if (schema.exclusiveMaximum !== undefined) out.max = { value: schema.exclusiveMaximum, exclusive: true };
+  else if (schema.maximum !== undefined) out.max = { value: schema.maximum, exclusive: false };
+  return out;
+}
+
+/** Whether a number is within the bounds (and whole where an integer is wanted). */
+export function withinBounds(n: number, bounds: NumberBounds): boolean {
+  if (!Number.isFinite(n) || (bounds.integer && !Number.isInteger(n))) return false;
+  const { min, max } = bounds;
+  if (min && (min.exclusive ? n <= min.value : n < min.value)) return false;
+  if (max && (max.exclusive ? n >= max.value : n > max.value)) return false;
+  return true;
+}
+
+/** What the bounds ask for, in words: "a number above 0 and at most 10". */
+export function describeBounds(bounds: NumberBounds): string {
+  const what = bounds.integer ? "a whole number" : "a number";
+  const { min, max } = bounds;
+  if (min && max && !min.exclusive && !max.exclusive) return `${what} from ${min.value} to ${max.value}`;
+  const parts: string[] = [];
+  if (min) parts.push(`${min.exclusive ? "above" : "at least"} ${min.value}`);
+  if (max) parts.push(`${max.exclusive ? "below" : "at most"} ${max.value}`);
+  return parts.length > 0 ? `${what} ${parts.join(" and ")}` : what;
+}

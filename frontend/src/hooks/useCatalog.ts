@@ -1,4 +1,4 @@
-// Load the registries (layers, datasets, presets) the page is built from.
+// Load the registries (layers, datasets, presets, optimizers, probes) the page is built from.
 import { useCallback, useEffect } from "react";
 import { api } from "../api/client";
 import type { PlaygroundStore } from "../state/store";
@@ -6,8 +6,10 @@ import type { PlaygroundStore } from "../state/store";
 export function useCatalog(store: PlaygroundStore): () => void {
   const load = useCallback(() => {
     store.setState({ catalogState: "loading", catalogError: null });
-    Promise.all([api.layers(), api.datasets(), api.presets()])
-      .then(([layers, datasets, presets]) => store.getState().actions.setCatalog({ layers, datasets, presets }))
+    Promise.all([api.layers(), api.datasets(), api.presets(), api.optimizers(), api.probes()])
+      .then(([layers, datasets, presets, optimizers, probes]) =>
+        store.getState().actions.setCatalog({ layers, datasets, presets, optimizers, probes }),
+      )
       .catch((error: unknown) =>
         store.getState().actions.setCatalogError(error instanceof Error ? error.message : String(error)),
       );

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import type { ClientMessage } from "../api/types";
 import type { Frame } from "../stream/frames";
 import { ProbeHub } from "./hub";
 import { ProbeSubscriptions } from "./subscriptions";
@@ -19,10 +20,10 @@ function manual() {
 
 function setup(maxHz = 10) {
   const tick = manual();
-  const sent: Record<string, unknown>[] = [];
+  const sent: ClientMessage[] = [];
   let open = true;
   const subs = new ProbeSubscriptions({ maxHz, schedule: tick.schedule });
-  const send = (m: Record<string, unknown>) => {
+  const send = (m: ClientMessage) => {
     if (!open) return false;
     sent.push(m);
     return true;

@@ -5,7 +5,9 @@
 // one node to another costs one message each way. After a reconnect the server has
 // forgotten everything: `connected()` subscribes to every wanted topic again.
 
-export type Send = (message: Record<string, unknown>) => boolean;
+import type { ClientMessage } from "../api/types";
+
+export type Send = (message: ClientMessage) => boolean;
 
 /** Options the server applies to a run's probes (one set per run, shared by its viewers). */
 export interface ProbeOptions {

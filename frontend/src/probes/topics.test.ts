@@ -1,39 +1,75 @@
 import { describe, expect, test } from "vitest";
-import { isImageClassification, isPlanar, nodeViews, runViews, topicOf } from "./topics";
+import { PROBES } from "../testing/fixtures";
+import type { ProbeInfo } from "../api/types";
+import { fitsDataset, nodeViews, runProbeApplies, runViews, topicOf } from "./topics";
 
 const digits = { task: "classification", input_shape: [1, 8, 8] };
 const spiral = { task: "classification", input_shape: [2] };
 const plane = { task: "regression", input_shape: [2] };
 const segmentation = { task: "segmentation", input_shape: [1, 32, 32] };
 
-describe("which views apply", () => {
+// The page's views, in its order (components/probes).
+const NODE = ["activations", "feature_maps", "erf", "weights", "gradients"] as const;
+const RUN = ["decision_boundary", "confusion", "predictions"] as const;
+
+describe("which views apply, by the registry's rules", () => {
   test("a conv node on images: activations, feature maps, ERF, weights, gradients", () => {
-    expect(nodeViews({ id: "c1", type: "conv2d", shape: [16, 8, 8], params: 160 }, digits)).toEqual([
+    expect(nodeViews(PROBES, NODE, { id: "c1", type: "conv2d", shape: [16, 8, 8], params: 160 }, digits)).toEqual([
       "activations",
       "feature_maps",
       "erf",
       "weights",
       "gradients",
     ]);
-    expect(nodeViews({ id: "a1", type: "relu", shape: [16, 8, 8], params: 0 }, digits)).toEqual(["activations", "feature_maps", "erf"]);
+    expect(nodeViews(PROBES, NODE, { id: "a1", type: "relu", shape: [16, 8, 8], params: 0 }, digits)).toEqual([
+      "activations",
+      "feature_maps",
+      "erf",
+    ]);
   });
 
   test("vector nodes have no maps; input and output have no views; unknown shapes show what needs none", () => {
-    expect(nodeViews({ id: "h1", type: "linear", shape: [16], params: 48 }, spiral)).toEqual(["activations", "weights", "gradients"]);
-    expect(nodeViews({ id: "in", type: "input", shape: [2], params: 0 }, spiral)).toEqual([]);
-    expect(nodeViews({ id: "out", type: "output", shape: [2], params: 0 }, spiral)).toEqual([]);
-    expect(nodeViews({ id: "x", type: "relu", shape: null, params: undefined }, undefined)).toEqual(["activations"]);
+    expect(nodeViews(PROBES, NODE, { id: "h1", type: "linear", shape: [16], params: 48 }, spiral)).toEqual([
+      "activations",
+      "weights",
+      "gradients",
+    ]);
+    expect(nodeViews(PROBES, NODE, { id: "in", type: "input", shape: [2], params: 0 }, spiral)).toEqual([]);
+    expect(nodeViews(PROBES, NODE, { id: "out", type: "output", shape: [2], params: 0 }, spiral)).toEqual([]);
+    expect(nodeViews(PROBES, NODE, { id: "x", type: "relu", shape: null, params: undefined }, undefined)).toEqual(["activations"]);
   });
 
-  test("run views follow the dataset", () => {
-    expect(runViews(spiral)).toEqual(["decision_boundary"]);
-    expect(runViews(plane)).toEqual(["decision_boundary"]);
-    expect(runViews(digits)).toEqual(["confusion", "predictions"]);
-    expect(runViews(segmentation)).toEqual([]);
-    expect(runViews(undefined)).toEqual([]);
-    expect(isPlanar(digits)).toBe(false);
-    expect(isImageClassification(digits)).toBe(true);
+  test("run views follow the dataset, in the page's order", () => {
+    expect(runViews(PROBES, RUN, spiral)).toEqual(["decision_boundary"]);
+    expect(runViews(PROBES, RUN, plane)).toEqual(["decision_boundary"]);
+    expect(runViews(PROBES, RUN, digits)).toEqual(["confusion", "predictions"]);
+    expect(runViews(PROBES, RUN, segmentation)).toEqual([]);
+    expect(runViews(PROBES, RUN, undefined)).toEqual([]);
+    expect(runProbeApplies(PROBES, "decision_boundary", digits)).toBe(false);
+    expect(runProbeApplies(PROBES, "segmentation", segmentation)).toBe(true);
     expect(topicOf("erf", "c1")).toBe("erf:c1");
     expect(topicOf("confusion")).toBe("confusion");
+  });
+
+  test("a probe shows only where both the registry and the page have it", () => {
+    const withoutErf = PROBES.filter((p) => p.name !== "erf");
+    const conv = { id: "c1", type: "conv2d", shape: [16, 8, 8], params: 160 };
+    expect(nodeViews(withoutErf, NODE, conv, digits)).not.toContain("erf");
+    // The registry's segmentation probe has no view in the page: not offered.
+    expect(runViews(PROBES, RUN, segmentation)).toEqual([]);
+    expect(nodeViews([], NODE, conv, digits)).toEqual([]);
+    // A new rule on the server changes what the page offers, with no change here.
+    const onlyBig: ProbeInfo[] = PROBES.map((p) => (p.name === "weights" ? { ...p, applies: { ...p.applies, output_rank: 3 } } : p));
+    expect(nodeViews(onlyBig, NODE, { id: "h1", type: "linear", shape: [16], params: 48 }, spiral)).toEqual(["activations", "gradients"]);
+  });
+
+  test("dataset rules: rank, exact shape, task; an unknown dataset fits only probes without them", () => {
+    const applies = (changes: Partial<ProbeInfo["applies"]>) => ({ ...(PROBES[0] as ProbeInfo).applies, ...changes });
+    expect(fitsDataset(applies({ input_shape: [2] }), { task: "regression", input_shape: [3] })).toBe(false);
+    expect(fitsDataset(applies({ input_rank: 1 }), { task: "regression", input_shape: [3] })).toBe(true);
+    expect(fitsDataset(applies({ input_rank: 3 }), { task: "classification", input_shape: null })).toBe(false);
+    expect(fitsDataset(applies({ tasks: ["classification"] }), plane)).toBe(false);
+    expect(fitsDataset(applies({}), undefined)).toBe(true);
+    expect(fitsDataset(applies({ tasks: ["regression"] }), undefined)).toBe(false);
   });
 });

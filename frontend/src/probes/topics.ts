@@ -1,10 +1,9 @@
 // Which probe views apply: per node (from its type, output shape and parameter count)
-// and per run (from the dataset). Only these are subscribed, so the server never
+// and per run (from the dataset), by the rules of the server's probe registry
+// (GET /api/probes, each entry's `applies`). A probe is offered only where the page has a
+// view for it, in the page's order. Only these are subscribed, so the server never
 // computes a probe that no panel shows or that cannot apply.
-import type { DatasetInfo } from "../api/types";
-
-export type NodeView = "activations" | "feature_maps" | "erf" | "weights" | "gradients";
-export type RunView = "decision_boundary" | "confusion" | "predictions";
+import type { DatasetInfo, ProbeApplies, ProbeInfo } from "../api/types";
 
 export interface NodeFacts {
   id: string;
@@ -15,40 +14,59 @@ export interface NodeFacts {
   params: number | undefined;
 }
 
-type DatasetFacts = Pick<DatasetInfo, "task" | "input_shape"> | undefined;
+export type DatasetFacts = Pick<DatasetInfo, "task" | "input_shape"> | undefined;
 
-const isImage = (shape: readonly number[] | null | undefined): boolean => shape?.length === 3;
+const given = <T>(rule: T | null | undefined): rule is T => rule !== null && rule !== undefined;
 
-/** The dataset's points are in the plane: the decision boundary and neuron maps apply. */
-export function isPlanar(dataset: DatasetFacts): boolean {
-  return dataset?.input_shape?.length === 1 && dataset.input_shape[0] === 2;
-}
-
-/** Images sorted into classes: the confusion matrix and the prediction grid apply. */
-export function isImageClassification(dataset: DatasetFacts): boolean {
-  return dataset?.task === "classification" && isImage(dataset.input_shape);
-}
-
-/** The views of one node, in the order the side panel shows them. */
-export function nodeViews(node: NodeFacts, dataset: DatasetFacts): NodeView[] {
-  if (node.type === "input" || node.type === "output") return [];
-  const views: NodeView[] = ["activations"];
-  if (isImage(node.shape)) {
-    views.push("feature_maps");
-    if (isImage(dataset?.input_shape)) views.push("erf");
+/** The dataset rules hold (an unknown dataset fits only probes without any). */
+export function fitsDataset(applies: ProbeApplies, dataset: DatasetFacts): boolean {
+  const shape = dataset?.input_shape;
+  if (given(applies.input_rank) && shape?.length !== applies.input_rank) return false;
+  if (given(applies.input_shape)) {
+    const want = applies.input_shape;
+    if (!shape || shape.length !== want.length || shape.some((n, i) => n !== want[i])) return false;
   }
-  if ((node.params ?? 0) > 0) views.push("weights", "gradients");
-  return views;
+  if (given(applies.tasks) && (dataset === undefined || !applies.tasks.includes(dataset.task))) return false;
+  return true;
 }
 
-/** The run-level views of a dataset. */
-export function runViews(dataset: DatasetFacts): RunView[] {
-  if (isPlanar(dataset)) return ["decision_boundary"];
-  if (isImageClassification(dataset)) return ["confusion", "predictions"];
-  return [];
+/** The node rules hold (an unknown shape fits no rank rule, unknown parameters no `needs_params`). */
+export function fitsNode(applies: ProbeApplies, node: NodeFacts): boolean {
+  if ((applies.skip_types ?? []).includes(node.type)) return false;
+  if (given(applies.output_rank) && node.shape?.length !== applies.output_rank) return false;
+  if (applies.needs_params && !((node.params ?? 0) > 0)) return false;
+  return true;
+}
+
+function entry(probes: readonly ProbeInfo[], name: string, scope: ProbeInfo["scope"]): ProbeInfo | undefined {
+  return probes.find((p) => p.name === name && p.scope === scope);
+}
+
+/** The views (of those the page has, in its order) that apply to one node. */
+export function nodeViews<V extends string>(
+  probes: readonly ProbeInfo[],
+  views: readonly V[],
+  node: NodeFacts,
+  dataset: DatasetFacts,
+): V[] {
+  return views.filter((view) => {
+    const probe = entry(probes, view, "node");
+    return probe !== undefined && fitsNode(probe.applies, node) && fitsDataset(probe.applies, dataset);
+  });
+}
+
+/** The run-level views (of those the page has, in its order) that apply to the dataset. */
+export function runViews<V extends string>(probes: readonly ProbeInfo[], views: readonly V[], dataset: DatasetFacts): V[] {
+  return views.filter((view) => runProbeApplies(probes, view, dataset));
+}
+
+/** Whether the run probe `name` applies to the dataset (false when the registry lacks it). */
+export function runProbeApplies(probes: readonly ProbeInfo[], name: string, dataset: DatasetFacts): boolean {
+  const probe = entry(probes, name, "run");
+  return probe !== undefined && fitsDataset(probe.applies, dataset);
 }
 
 /** The stream topic of a view. */
-export function topicOf(view: NodeView | RunView, node?: string): string {
+export function topicOf(view: string, node?: string): string {
   return node === undefined ? view : `${view}:${node}`;
 }

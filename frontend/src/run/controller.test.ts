@@ -1,16 +1,17 @@
 import { describe, expect, test } from "vitest";
 import { ApiError, type Api } from "../api/client";
-import type { ControlAction, RunBody, RunRecord, RunStatus } from "../api/types";
+import type { ClientMessage, ControlAction, RunBody, RunStatus } from "../api/types";
 import type { StreamHandlers } from "../stream/client";
+import { actionsOf, metricsRow, OPTIMIZERS, PROBES, runRecord } from "../testing/fixtures";
 import { createPlaygroundStore } from "../state/store";
-import { latestOf, RunController, type ProbeSink, type StreamLike } from "./controller";
+import { controlsOf, latestOf, RunController, type ProbeSink, type StreamLike } from "./controller";
 import { MetricsLog } from "./metrics";
 
 type Call = [string, ...unknown[]];
 
 function fakeApi(calls: Call[], options: { refuse?: ApiError } = {}) {
   let n = 0;
-  const record = (id: string, status: RunStatus): RunRecord => ({ id, name: "x", status, error: null, step: 0 });
+  const record = (id: string, status: RunStatus) => runRecord(id, status);
   const api: Pick<Api, "createRun" | "control" | "patchTraining"> = {
     createRun: (body: RunBody) => {
       calls.push(["create", body]);
@@ -31,9 +32,15 @@ function fakeApi(calls: Call[], options: { refuse?: ApiError } = {}) {
   return api;
 }
 
+function playground() {
+  const store = createPlaygroundStore();
+  store.getState().actions.setCatalog({ layers: [], datasets: [], presets: [], optimizers: OPTIMIZERS, probes: PROBES });
+  return store;
+}
+
 function harness(options: { refuse?: ApiError } = {}) {
   const calls: Call[] = [];
-  const store = createPlaygroundStore();
+  const store = playground();
   const metrics = new MetricsLog();
   const streams: { id: string; handlers: StreamHandlers; closed: boolean }[] = [];
   const timers: (() => void)[] = [];
@@ -55,7 +62,7 @@ function harness(options: { refuse?: ApiError } = {}) {
   const status = (s: RunStatus, i = streams.length - 1) => {
     const stream = streams[i];
     stream?.handlers.onConnection?.("open");
-    stream?.handlers.onStatus?.({ type: "status", status: s, error: null, step: null });
+    stream?.handlers.onStatus?.({ type: "status", run_id: stream.id, status: s, actions: actionsOf(s), error: null, step: null });
   };
   return { calls, store, metrics, streams, controller, timers, status, run: () => store.getState().run };
 }
@@ -78,13 +85,13 @@ describe("RunController", () => {
     await h.controller.play();
     h.status("running");
     h.streams[0]?.handlers.onMetrics?.([
-      { step: 10, train_loss: 0.7, steps_per_s: 100 },
-      { step: 20, train_loss: 0.5, test_acc: 0.8, steps_per_s: 120 },
+      metricsRow(10, { train_loss: 0.7, steps_per_s: 100 }),
+      metricsRow(20, { train_loss: 0.5, test_acc: 0.8, steps_per_s: 120 }),
     ]);
     expect(h.run()).toMatchObject({ status: "running", step: 20, stepsPerS: 120 });
     expect(h.run().latest).toEqual({ train_loss: 0.5, test_loss: null, train_acc: null, test_acc: 0.8 });
     expect(h.metrics.size).toBe(2);
-    h.streams[0]?.handlers.onStatus?.({ type: "status", status: "failed", error: "the loss became NaN", step: 25 });
+    h.streams[0]?.handlers.onStatus?.({ type: "status", run_id: "r1", status: "failed", actions: [], error: "the loss became NaN", step: 25 });
     expect(h.run()).toMatchObject({ status: "failed", error: "the loss became NaN", step: 25 });
   });
 
@@ -111,7 +118,7 @@ describe("RunController", () => {
     const h = harness();
     await h.controller.play();
     h.status("running");
-    h.metrics.append([{ step: 5 }]);
+    h.metrics.append([metricsRow(5)]);
     h.store.getState().actions.setDataset("spiral");
     expect(h.controller.isCurrent()).toBe(false);
     await h.controller.play();
@@ -166,11 +173,68 @@ describe("RunController", () => {
     expect(h.calls.filter((c) => c[0] === "patch")).toEqual([["patch", "r1", { lr: 0.2, batch_size: 64 }]]);
   });
 
+  test("nothing the run's actions lack is sent", async () => {
+    const h = harness();
+    await h.controller.play();
+    const stream = h.streams[0];
+    stream?.handlers.onConnection?.("open");
+    // The server allows nothing more (say the run was lost): no pause, stop or live change;
+    // play and step make a new run.
+    stream?.handlers.onStatus?.({ type: "status", run_id: "r1", status: "paused", actions: [], error: null, step: 3 });
+    expect(h.run().actions).toEqual([]);
+    await h.controller.pause();
+    h.controller.trainingChanged({ lr: 0.5 });
+    expect(h.timers).toHaveLength(0);
+    await h.controller.step();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "create", "step"]);
+  });
+
+  test("a status with only some actions: play starts what cannot resume", async () => {
+    const h = harness();
+    await h.controller.step(); // created, then stepped: paused
+    h.streams[0]?.handlers.onConnection?.("open");
+    h.streams[0]?.handlers.onStatus?.({ type: "status", run_id: "r1", status: "paused", actions: ["start", "stop"], error: null, step: 1 });
+    await h.controller.play();
+    await h.controller.reset();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "step", "start", "stop"]);
+  });
+
+  test("controlsOf: the lifecycle table's actions, less those that would change nothing", () => {
+    const of = (status: RunStatus) => controlsOf({ status, actions: actionsOf(status) });
+    expect(of("created")).toEqual({ play: "start", pause: false, step: true, stop: true, update: true });
+    expect(of("queued")).toEqual({ play: null, pause: true, step: false, stop: true, update: true });
+    expect(of("running")).toEqual({ play: null, pause: true, step: false, stop: true, update: true });
+    expect(of("paused")).toEqual({ play: "resume", pause: false, step: true, stop: true, update: true });
+    expect(of("completed")).toEqual({ play: null, pause: false, step: false, stop: false, update: false });
+  });
+
+  test("answers carry the actions while the stream is not connected", async () => {
+    const h = harness();
+    await h.controller.play();
+    expect(h.run()).toMatchObject({ status: "queued", actions: actionsOf("queued") });
+    await h.controller.togglePlay(); // training: Space pauses
+    expect(h.run()).toMatchObject({ status: "paused", actions: actionsOf("paused") });
+    await h.controller.togglePlay(); // paused: Space resumes
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "pause", "resume"]);
+  });
+
+  test("only the fields in the run's optimizer's live list are sent", async () => {
+    const h = harness();
+    h.store.getState().actions.setTraining({ optimizer: "sgd" });
+    await h.controller.play();
+    h.status("running");
+    expect(h.run().live).toEqual(["lr", "momentum", "nesterov", "weight_decay", "batch_size", "max_steps"]);
+    h.controller.trainingChanged({ beta1: 0.8, momentum: 0.5, nesterov: true, seed: 3 });
+    h.timers[h.timers.length - 1]?.();
+    await Promise.resolve();
+    expect(h.calls.filter((c) => c[0] === "patch")).toEqual([["patch", "r1", { momentum: 0.5, nesterov: true }]]);
+  });
+
   test("reset stops the run, closes the stream, clears the charts and the state", async () => {
     const h = harness();
     await h.controller.play();
     h.status("running");
-    h.metrics.append([{ step: 1 }]);
+    h.metrics.append([metricsRow(1)]);
     await h.controller.reset();
     expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "stop"]);
     expect(h.streams[0]?.closed).toBe(true);
@@ -189,7 +253,7 @@ describe("RunController", () => {
 
 test("latestOf keeps the last value of each curve", () => {
   const empty = { train_loss: null, test_loss: null, train_acc: null, test_acc: null };
-  expect(latestOf(empty, [{ step: 1, train_loss: 1, test_acc: 0.5 }, { step: 2, train_loss: 0.5, test_acc: null }])).toEqual({
+  expect(latestOf(empty, [metricsRow(1, { train_loss: 1, test_acc: 0.5 }), metricsRow(2, { train_loss: 0.5, test_acc: null })])).toEqual({
     ...empty,
     train_loss: 0.5,
     test_acc: 0.5,
@@ -198,9 +262,9 @@ test("latestOf keeps the last value of each curve", () => {
 
 describe("RunController and the probe views", () => {
   function probeHarness() {
-    const store = createPlaygroundStore();
+    const store = playground();
     const log: string[] = [];
-    const sockets: { id: string; handlers: StreamHandlers; sent: Record<string, unknown>[]; open: boolean }[] = [];
+    const sockets: { id: string; handlers: StreamHandlers; sent: ClientMessage[]; open: boolean }[] = [];
     const probes: ProbeSink = {
       attach: (send) => {
         log.push("attach");
@@ -211,14 +275,14 @@ describe("RunController and the probe views", () => {
       disconnected: () => void log.push("disconnected"),
       receive: (frame) => void log.push(`frame ${frame.header.topic}`),
     };
-    let sendProbe: ((m: Record<string, unknown>) => boolean) | null = null;
+    let sendProbe: ((m: ClientMessage) => boolean) | null = null;
     const controller = new RunController({
       store,
       api: fakeApi([]),
       metrics: new MetricsLog(),
       probes,
       openStream: (id, handlers): StreamLike => {
-        const s = { id, handlers, sent: [] as Record<string, unknown>[], open: false };
+        const s = { id, handlers, sent: [] as ClientMessage[], open: false };
         sockets.push(s);
         return {
           start: () => undefined,
@@ -231,7 +295,7 @@ describe("RunController and the probe views", () => {
         };
       },
     });
-    return { store, log, sockets, controller, send: (m: Record<string, unknown>) => sendProbe?.(m) ?? false };
+    return { store, log, sockets, controller, send: (m: ClientMessage) => sendProbe?.(m) ?? false };
   }
 
   const tensor = (topic: string) => ({ header: { topic, node: null, step: 1, dtype: "float32" as const, shape: [0] }, data: new Float32Array(0) });

@@ -1,30 +1,23 @@
 // Play, pause, step, reset and live training changes: the run's life cycle,
 // between the store, the REST API and the stream.
 import { ApiError, type Api } from "../api/client";
-import {
-  LIVE_TRAINING_FIELDS,
-  TERMINAL_STATUSES,
-  type LiveTrainingField,
-  type MetricsRow,
-  type RunStatus,
-  type TrainingConfig,
-} from "../api/types";
+import type { ClientMessage, MetricsRow, RunAction, RunRecord, TrainingConfig } from "../api/types";
 import type { StreamHandlers } from "../stream/client";
 import type { Frame } from "../stream/frames";
-import { runKey } from "../state/setup";
+import { optimizerInfo, runKey, trainingValue } from "../state/setup";
 import { setupOf, type LatestMetrics, type PlaygroundStore, type RunState } from "../state/store";
 import type { MetricsLog } from "./metrics";
 
 export interface StreamLike {
   start(): void;
   close(): void;
-  /** Send a JSON message on the open socket; false when not connected. */
-  send?(message: Record<string, unknown>): boolean;
+  /** Send a message on the open socket; false when not connected. */
+  send?(message: ClientMessage): boolean;
 }
 
 /** Where the run's probe frames go, and who subscribes to probe topics (see probes/hub.ts). */
 export interface ProbeSink {
-  attach(send: (message: Record<string, unknown>) => boolean): void;
+  attach(send: (message: ClientMessage) => boolean): void;
   detach(): void;
   connected(): void;
   disconnected(): void;
@@ -44,8 +37,33 @@ export interface ControllerDeps {
   clearTimer?: (handle: unknown) => void;
 }
 
-function isTerminal(status: RunState["status"]): boolean {
-  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+/** The controls that would do something to the run now. */
+export interface Controls {
+  /** What play sends: resume or start; null when neither applies (play then makes a new run). */
+  play: "start" | "resume" | null;
+  pause: boolean;
+  step: boolean;
+  stop: boolean;
+  /** Training settings may change (PATCH). */
+  update: boolean;
+}
+
+/**
+ * What may be done to the run comes from the server's lifecycle table: the `actions` of
+ * its answers and status frames; nothing the server does not list is ever sent. The table
+ * also accepts controls that change nothing (start or resume a running run, pause a paused
+ * one), so whether the run is moving (running or queued) only leaves those out.
+ */
+export function controlsOf(run: Pick<RunState, "status" | "actions">): Controls {
+  const allowed = (action: RunAction) => run.actions.includes(action);
+  const moving = run.status === "running" || run.status === "queued";
+  return {
+    play: moving ? null : allowed("resume") ? "resume" : allowed("start") ? "start" : null,
+    pause: moving && allowed("pause"),
+    step: !moving && allowed("step"),
+    stop: allowed("stop"),
+    update: allowed("update"),
+  };
 }
 
 function message(error: unknown): string {
@@ -70,7 +88,7 @@ export function latestOf(previous: LatestMetrics, rows: readonly MetricsRow[]): 
 
 export class RunController {
   private stream: StreamLike | null = null;
-  private pending: Partial<Pick<TrainingConfig, LiveTrainingField>> = {};
+  private pending: Partial<TrainingConfig> = {};
   private patchTimer: unknown = null;
   private readonly patchDelayMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
@@ -100,46 +118,46 @@ export class RunController {
   async play(): Promise<void> {
     const run = this.run;
     if (run.busy) return;
-    const current = this.isCurrent() && !isTerminal(run.status);
-    if (current && (run.status === "running" || run.status === "queued")) return;
+    const current = this.isCurrent();
+    const controls = controlsOf(run);
+    if (current && controls.pause) return; // it trains already
+    const action = current ? controls.play : null;
     await this.guard(async () => {
-      if (current && run.id) {
-        const record = await this.deps.api.control(run.id, run.status === "paused" ? "resume" : "start");
-        this.applyRecord(record.status, record.error);
+      if (action !== null && run.id) {
+        this.applyRecord(await this.deps.api.control(run.id, action));
         return;
       }
+      // No run, another setup's, or one that can train no more: a new run.
       const id = await this.create();
       if (id === null) return;
-      const record = await this.deps.api.control(id, "start");
-      this.applyRecord(record.status, record.error);
+      this.applyRecord(await this.deps.api.control(id, "start"));
     });
   }
 
   async pause(): Promise<void> {
     const run = this.run;
-    if (run.busy || !run.id || !(run.status === "running" || run.status === "queued")) return;
+    if (run.busy || !run.id || !controlsOf(run).pause) return;
     const id = run.id;
     await this.guard(async () => {
-      const record = await this.deps.api.control(id, "pause");
-      this.applyRecord(record.status, record.error);
+      this.applyRecord(await this.deps.api.control(id, "pause"));
     });
   }
 
   async togglePlay(): Promise<void> {
-    if (this.run.status === "running" || this.run.status === "queued") await this.pause();
+    if (controlsOf(this.run).pause) await this.pause();
     else await this.play();
   }
 
   /** Take n steps, then stay paused (creating the run first if needed). */
   async step(n = 1): Promise<void> {
     const run = this.run;
-    if (run.busy || run.status === "running") return;
+    const controls = controlsOf(run);
+    if (run.busy || controls.pause) return; // pause it first
     await this.guard(async () => {
-      let id = this.isCurrent() && !isTerminal(run.status) ? run.id : null;
+      let id = this.isCurrent() && controls.step ? run.id : null;
       if (id === null) id = await this.create();
       if (id === null) return;
-      const record = await this.deps.api.control(id, "step", n);
-      this.applyRecord(record.status, record.error);
+      this.applyRecord(await this.deps.api.control(id, "step", n));
     });
   }
 
@@ -149,12 +167,15 @@ export class RunController {
     this.deps.store.getState().actions.resetRun();
   }
 
-  /** Training settings changed on the page: send the live ones to a run that can still take them. */
+  /**
+   * Training settings changed on the page: send those its optimizer takes live (the
+   * registry's `live` list) to a run that can still take them (`update` in its actions).
+   */
   trainingChanged(changes: Partial<TrainingConfig>): void {
     const run = this.run;
-    if (!run.id || run.status === "idle" || isTerminal(run.status)) return;
-    for (const field of LIVE_TRAINING_FIELDS) {
-      const value = changes[field];
+    if (!run.id || !controlsOf(run).update) return;
+    for (const field of run.live) {
+      const value = trainingValue(changes as TrainingConfig, field);
       if (value !== undefined) (this.pending as Record<string, unknown>)[field] = value;
     }
     if (Object.keys(this.pending).length === 0) return;
@@ -194,12 +215,12 @@ export class RunController {
     }
   }
 
-  private applyRecord(status: RunStatus, error: string | null): void {
+  private applyRecord(record: RunRecord): void {
     // The stream reports every change of status, and may already have reported a newer
     // one than this answer (a pause answered "running" while the worker had paused):
     // answers only count while the stream is not connected.
     if (this.run.connection === "open") return;
-    this.update({ status, error });
+    this.update({ status: record.status, error: record.error, actions: record.actions });
   }
 
   private async discard(): Promise<void> {
@@ -208,7 +229,7 @@ export class RunController {
     this.stream = null;
     this.deps.probes?.detach();
     this.pending = {};
-    if (run.id && run.status !== "idle" && !isTerminal(run.status)) {
+    if (run.id && controlsOf(run).stop) {
       try {
         await this.deps.api.control(run.id, "stop");
       } catch {
@@ -234,7 +255,15 @@ export class RunController {
         device: "auto",
       });
       state.actions.setRunErrors([]);
-      this.update({ id: record.id, status: record.status, error: null, step: record.step, key: runKey(setup) });
+      this.update({
+        id: record.id,
+        status: record.status,
+        error: null,
+        actions: record.actions,
+        live: optimizerInfo(state.catalog.optimizers, setup.training.optimizer)?.live ?? [],
+        step: record.step,
+        key: runKey(setup),
+      });
       this.listen(record.id);
       return record.id;
     } catch (error) {
@@ -249,12 +278,13 @@ export class RunController {
       onStatus: (frame) => {
         if (this.run.id !== runId) return;
         if (frame.status === "deleted") {
-          this.update({ status: "stopped", error: "the run was deleted on the server" });
+          this.update({ status: "stopped", error: "the run was deleted on the server", actions: [] });
           return;
         }
         this.update({
           status: frame.status,
           error: frame.error,
+          actions: frame.actions,
           step: Math.max(this.run.step, frame.step ?? 0),
         });
       },

@@ -1,4 +1,5 @@
 // The whole setup in the URL hash (`#s=<base64url JSON>`), so that a link reproduces it.
+import type { OptimizerInfo } from "../api/types";
 import { parseSetup, type Setup } from "./setup";
 
 const PREFIX = "s=";
@@ -28,7 +29,7 @@ export function encodeSetupHash(setup: Setup): string {
  * The setup a hash carries; null when the hash carries none. Throws an Error
  * saying what is wrong when it carries one that cannot be read.
  */
-export function decodeSetupHash(hash: string, fallback: Setup): Setup | null {
+export function decodeSetupHash(hash: string, fallback: Setup, optimizers: readonly OptimizerInfo[] = []): Setup | null {
   const body = hash.startsWith("#") ? hash.slice(1) : hash;
   if (!body.startsWith(PREFIX)) return null;
   let value: unknown;
@@ -37,5 +38,5 @@ export function decodeSetupHash(hash: string, fallback: Setup): Setup | null {
   } catch {
     throw new Error("the link's setup is damaged (it is not base64 JSON)");
   }
-  return parseSetup(value, fallback);
+  return parseSetup(value, fallback, optimizers);
 }

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "vitest";
+import openapi from "../api/generated/openapi.json";
+import { OPTIMIZERS } from "../testing/fixtures";
 import { decodeSetupHash, encodeSetupHash } from "./hash";
 import { DEFAULT_TRAINING, normalizeTraining, parseSetup, runKey, starterSetup, type Setup } from "./setup";
 
@@ -60,12 +62,31 @@ describe("parseSetup", () => {
     expect(() => parseSetup({ dataset: {} }, starterSetup())).toThrow(/network/);
   });
 
-  test("normalizeTraining keeps known, well-typed fields", () => {
-    expect(normalizeTraining({ optimizer: "lion", lr: "fast", batch_size: 8, nesterov: 1, extra: 3 })).toEqual({
-      ...DEFAULT_TRAINING,
-      batch_size: 8,
-    });
+  test("normalizeTraining keeps known, well-typed fields; the optimizer is checked against the registry", () => {
+    const raw = { optimizer: "lion", lr: "fast", batch_size: 8, nesterov: 1, beta2: 0.99, extra: 3, "bad key": 1 };
+    expect(normalizeTraining(raw, OPTIMIZERS)).toEqual({ ...DEFAULT_TRAINING, batch_size: 8, beta2: 0.99 });
+    expect(normalizeTraining({ optimizer: "rmsprop", alpha: 0.9 }, OPTIMIZERS)).toEqual({ ...DEFAULT_TRAINING, optimizer: "rmsprop", alpha: 0.9 });
     expect(normalizeTraining(null)).toEqual(DEFAULT_TRAINING);
+  });
+
+  test("before the registry is known, any optimizer and what may be its hyperparameters are kept", () => {
+    const raw = { optimizer: "lion", lr: "fast", batch_size: 8, nesterov: 1, extra: 3, "bad key": 1, name: "x" };
+    expect(normalizeTraining(raw)).toEqual({ ...DEFAULT_TRAINING, optimizer: "lion", batch_size: 8, extra: 3 });
+  });
+
+  test("an optimizer added on the server, with a hyperparameter of its own", () => {
+    const lion = { name: "lion", doc: "", live: ["lr", "beta3"], params_schema: { type: "object", properties: { lr: {}, beta3: { type: "number" } } } };
+    expect(normalizeTraining({ optimizer: "lion", beta3: 0.5, beta4: 1 }, [...OPTIMIZERS, lion])).toEqual({
+      ...DEFAULT_TRAINING,
+      optimizer: "lion",
+      beta3: 0.5,
+    });
+  });
+
+  test("the defaults are the server's (its TrainingConfig in openapi.json)", () => {
+    const schema = openapi.components.schemas.TrainingConfig as { properties: Record<string, { default?: unknown }> };
+    const defaults = Object.fromEntries(Object.entries(schema.properties).map(([key, prop]) => [key, prop.default]));
+    expect(DEFAULT_TRAINING).toEqual(defaults);
   });
 });
 

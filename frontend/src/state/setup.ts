@@ -1,6 +1,6 @@
 // A playground setup: network spec, dataset and training settings. It is what the
 // URL hash, exports, imports and presets carry, and what a run is created from.
-import type { DatasetRef, NetworkSpec, OptimizerName, TrainingConfig } from "../api/types";
+import type { DatasetRef, JsonSchema, NetworkSpec, OptimizerInfo, TrainingConfig } from "../api/types";
 import { parseSpec, structuralSpec } from "../graph/graph";
 
 export interface Setup {
@@ -9,19 +9,37 @@ export interface Setup {
   training: TrainingConfig;
 }
 
-export const OPTIMIZERS: readonly OptimizerName[] = ["sgd", "rmsprop", "adam", "adamw"];
-
-/** The server's own defaults (models/optim.py), so an untouched form trains as the API would. */
+/**
+ * The server's own defaults (its TrainingConfig; setup.test.ts checks them against
+ * openapi.json), so an untouched form trains as the API would.
+ */
 export const DEFAULT_TRAINING: TrainingConfig = {
   optimizer: "adam",
   lr: 0.01,
   momentum: 0,
   nesterov: false,
   weight_decay: 0,
+  alpha: 0.99,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
   batch_size: 32,
   max_steps: 5000,
   seed: 0,
 };
+
+/** Training settings every optimizer has (the training panel's own fields), beside its hyperparameters. */
+export const COMMON_TRAINING_FIELDS = ["batch_size", "max_steps", "seed"] as const;
+
+/** One training setting by name (an optimizer's hyperparameter may be one the types do not list yet). */
+export function trainingValue(training: TrainingConfig, name: string): unknown {
+  return (training as Record<string, unknown>)[name];
+}
+
+/** The optimizer's registry entry; undefined when the registry is not loaded or does not serve it. */
+export function optimizerInfo(optimizers: readonly OptimizerInfo[], name: string): OptimizerInfo | undefined {
+  return optimizers.find((o) => o.name === name);
+}
 
 /** The network on the canvas at first load: a small MLP that learns the 2-D sets at once. */
 export function starterSetup(): Setup {
@@ -55,18 +73,55 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Training settings from untrusted JSON: known fields of the right type, defaults for the rest. */
-export function normalizeTraining(value: unknown): TrainingConfig {
+/** At most this many settings beyond the known ones are kept from a link. */
+const MAX_EXTRA = 16;
+
+function kindOf(schema: JsonSchema | undefined): "number" | "boolean" | null {
+  if (schema?.type === "number" || schema?.type === "integer") return "number";
+  return schema?.type === "boolean" ? "boolean" : null;
+}
+
+/**
+ * Training settings from untrusted JSON: known fields of the right type, defaults for the
+ * rest. Known: the server's TrainingConfig fields, and every hyperparameter the optimizer
+ * registry declares. The optimizer is checked against the registry when it is known (else
+ * any name is kept, and checked once the registry comes: see the store's setCatalog).
+ */
+export function normalizeTraining(value: unknown, optimizers: readonly OptimizerInfo[] = []): TrainingConfig {
   const out: TrainingConfig = { ...DEFAULT_TRAINING };
+  if (optimizers.length > 0 && !optimizerInfo(optimizers, out.optimizer)) out.optimizer = optimizers[0]?.name ?? out.optimizer;
   if (!isRecord(value)) return out;
-  if (typeof value.optimizer === "string" && (OPTIMIZERS as readonly string[]).includes(value.optimizer)) {
-    out.optimizer = value.optimizer as OptimizerName;
+  const name = value.optimizer;
+  if (typeof name === "string" && name !== "" && (optimizers.length === 0 || optimizerInfo(optimizers, name))) {
+    out.optimizer = name;
   }
-  for (const key of ["lr", "momentum", "weight_decay", "batch_size", "max_steps", "seed"] as const) {
+  const kinds = new Map<string, "number" | "boolean">();
+  for (const [key, v] of Object.entries(DEFAULT_TRAINING)) {
+    if (typeof v === "number" || typeof v === "boolean") kinds.set(key, typeof v === "number" ? "number" : "boolean");
+  }
+  for (const entry of optimizers) {
+    for (const [key, schema] of Object.entries(entry.params_schema.properties ?? {})) {
+      const kind = kindOf(schema);
+      if (kind !== null && !kinds.has(key)) kinds.set(key, kind);
+    }
+  }
+  const record = out as Record<string, unknown>;
+  for (const [key, kind] of kinds) {
     const v = value[key];
-    if (typeof v === "number" && Number.isFinite(v)) out[key] = v;
+    if (kind === "number" ? typeof v === "number" && Number.isFinite(v) : typeof v === "boolean") record[key] = v;
   }
-  if (typeof value.nesterov === "boolean") out.nesterov = value.nesterov;
+  if (optimizers.length === 0) {
+    // Before the registry is known, keep what may be a hyperparameter of an optimizer added
+    // on the server since; setCatalog normalizes again and drops what the registry lacks.
+    let extra = 0;
+    for (const [key, v] of Object.entries(value)) {
+      if (kinds.has(key) || !/^[a-z][a-z0-9_]{0,39}$/.test(key) || extra >= MAX_EXTRA) continue;
+      if ((typeof v === "number" && Number.isFinite(v)) || typeof v === "boolean") {
+        record[key] = v;
+        extra += 1;
+      }
+    }
+  }
   return out;
 }
 
@@ -74,7 +129,7 @@ export function normalizeTraining(value: unknown): TrainingConfig {
  * A setup from untrusted JSON: a run body or preset run ({network, dataset, training}),
  * or a bare network spec (dataset and training then come from `fallback`).
  */
-export function parseSetup(value: unknown, fallback: Setup): Setup {
+export function parseSetup(value: unknown, fallback: Setup, optimizers: readonly OptimizerInfo[] = []): Setup {
   if (!isRecord(value)) throw new Error("expected a JSON object");
   if ("nodes" in value) {
     return { network: parseSpec(value), dataset: fallback.dataset, training: fallback.training };
@@ -85,7 +140,7 @@ export function parseSetup(value: unknown, fallback: Setup): Setup {
   if (isRecord(value.dataset) && typeof value.dataset.name === "string") {
     dataset = { name: value.dataset.name, params: isRecord(value.dataset.params) ? { ...value.dataset.params } : {} };
   }
-  const training = "training" in value ? normalizeTraining(value.training) : fallback.training;
+  const training = "training" in value ? normalizeTraining(value.training, optimizers) : fallback.training;
   return { network, dataset, training };
 }
 

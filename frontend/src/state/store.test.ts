@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { LayerInfo, NetworkSpec } from "../api/types";
+import { OPTIMIZERS, PROBES } from "../testing/fixtures";
 import { allErrors, COALESCE_MS, createPlaygroundStore, initialParams, setupOf, specOf } from "./store";
 import { DEFAULT_TRAINING, starterSetup, type Setup } from "./setup";
 
@@ -40,7 +41,7 @@ const TINY: Setup = {
 function make(setup: Setup = TINY) {
   let clock = 0;
   const store = createPlaygroundStore({ setup, now: () => clock });
-  store.getState().actions.setCatalog({ layers: [LINEAR], datasets: [], presets: [] });
+  store.getState().actions.setCatalog({ layers: [LINEAR], datasets: [], presets: [], optimizers: OPTIMIZERS, probes: PROBES });
   return {
     store,
     get: () => store.getState(),
@@ -247,5 +248,21 @@ describe("the store", () => {
     act().resetRun();
     expect(get().run.status).toBe("idle");
     expect(get().run.id).toBeNull();
+  });
+
+  test("settings read before the registry came are checked against it when it comes", () => {
+    const fromLink = { ...TINY, training: { ...DEFAULT_TRAINING, optimizer: "lion", lr: 0.2, beta3: 0.5 } };
+    const store = createPlaygroundStore({ setup: fromLink });
+    const catalog = { layers: [LINEAR], datasets: [], presets: [], optimizers: OPTIMIZERS, probes: PROBES };
+    store.getState().actions.setCatalog(catalog);
+    expect(store.getState().training).toEqual({ ...DEFAULT_TRAINING, lr: 0.2 });
+    expect(store.getState().notice).toMatch(/no optimizer “lion”/);
+    expect(store.getState().revision).toBe(1);
+    // A known optimizer is kept, and nothing changes.
+    const known = createPlaygroundStore({ setup: { ...TINY, training: { ...DEFAULT_TRAINING, optimizer: "sgd" } } });
+    known.getState().actions.setCatalog(catalog);
+    expect(known.getState().training.optimizer).toBe("sgd");
+    expect(known.getState().revision).toBe(0);
+    expect(known.getState().notice).toBeNull();
   });
 });

@@ -15,7 +15,10 @@ import type {
   JsonSchema,
   LayerInfo,
   NetworkSpec,
+  OptimizerInfo,
   Preset,
+  ProbeInfo,
+  RunAction,
   RunStatus,
   SpecError,
   TrainingConfig,
@@ -32,12 +35,15 @@ import {
   type LayerNode,
 } from "../graph/graph";
 import type { ConnectionState } from "../stream/client";
-import { starterSetup, type Setup } from "./setup";
+import { normalizeTraining, starterSetup, type Setup } from "./setup";
 
+/** The registries the page is built from (GET /api/layers, datasets, presets, optimizers, probes). */
 export interface Catalog {
   layers: LayerInfo[];
   datasets: DatasetInfo[];
   presets: Preset[];
+  optimizers: OptimizerInfo[];
+  probes: ProbeInfo[];
 }
 
 export type LoadState = "loading" | "ready" | "error";
@@ -56,6 +62,10 @@ export interface RunState {
   status: RunStatus | "idle";
   /** Why the run failed, or why a control was refused, in the server's words. */
   error: string | null;
+  /** The controls the run's status allows now, as the server last said (its answers and status frames). */
+  actions: readonly RunAction[];
+  /** The training fields the run takes while it trains (its optimizer's `live` list). */
+  live: readonly string[];
   step: number;
   stepsPerS: number | null;
   latest: LatestMetrics;
@@ -142,6 +152,8 @@ export const IDLE_RUN: RunState = {
   id: null,
   status: "idle",
   error: null,
+  actions: [],
+  live: [],
   step: 0,
   stepsPerS: null,
   latest: { train_loss: null, test_loss: null, train_acc: null, test_acc: null },
@@ -205,7 +217,20 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
     });
 
     const actions: PlaygroundActions = {
-      setCatalog: (catalog) => set({ catalog, catalogState: "ready", catalogError: null }),
+      setCatalog: (catalog) =>
+        set((s) => {
+          // Settings read before the registry was known (a link) are checked against it now.
+          const training = normalizeTraining(s.training, catalog.optimizers);
+          const changed = JSON.stringify(training) !== JSON.stringify(s.training);
+          const dropped = training.optimizer !== s.training.optimizer;
+          return {
+            catalog,
+            catalogState: "ready",
+            catalogError: null,
+            ...(changed ? { training, revision: s.revision + 1 } : {}),
+            ...(dropped ? { notice: `The server has no optimizer “${s.training.optimizer}”: ${training.optimizer} is used.` } : {}),
+          };
+        }),
       setCatalogError: (message) => set({ catalogState: "error", catalogError: message }),
 
       addNode: (type, position) => {
@@ -397,7 +422,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
     };
 
     return {
-      catalog: { layers: [], datasets: [], presets: [] },
+      catalog: { layers: [], datasets: [], presets: [], optimizers: [], probes: [] },
       catalogState: "loading",
       catalogError: null,
       name: initial.network.name ?? "",

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { MetricsRow } from "../api/types";
+import { metricsRow } from "../testing/fixtures";
 import { backoffDelay, RunStream, UNKNOWN_RUN_CODE, type SocketLike, type StreamHandlers } from "./client";
 
 class FakeSocket implements SocketLike {
@@ -61,7 +62,7 @@ function harness(handlers: StreamHandlers = {}) {
   return { stream, sockets, timers, fire };
 }
 
-const rows = (...steps: number[]): MetricsRow[] => steps.map((step) => ({ step, train_loss: 1 / step }));
+const rows = (...steps: number[]): MetricsRow[] => steps.map((step) => metricsRow(step, { train_loss: 1 / step }));
 
 describe("RunStream", () => {
   test("subscribes on open, from the whole history", () => {

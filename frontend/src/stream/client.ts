@@ -1,16 +1,13 @@
 // The live stream of one run: subscribe, decode frames, reconnect with backoff.
 // After a drop it resubscribes with "since": the last step it kept, so the server
 // replays the rows in between; rows at or before that step are dropped as repeats.
-import type { MetricsRow, RunStatus } from "../api/types";
+// Text messages both ways are the server's own types (api/generated/frames.ts).
+import type { ClientMessage, MetricsRow, ServerFrame, StatusFrame, SubscribeMessage } from "../api/types";
 import { decodeFrame, type Frame } from "./frames";
 
-export interface StatusFrame {
-  type: "status";
-  run_id?: string;
-  status: RunStatus | "deleted";
-  error: string | null;
-  step: number | null;
-}
+export type { StatusFrame };
+
+const SERVER_FRAME_TYPES: readonly string[] = ["status", "metrics", "error"] satisfies ServerFrame["type"][];
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -114,8 +111,8 @@ export class RunStream {
     this.handlers.onConnection?.("closed");
   }
 
-  /** Send a JSON message if connected; false when it could not be sent. */
-  send(message: Record<string, unknown>): boolean {
+  /** Send a message if connected; false when it could not be sent. */
+  send(message: ClientMessage): boolean {
     if (!this.socket || this.socket.readyState !== OPEN) return false;
     this.socket.send(JSON.stringify(message));
     return true;
@@ -136,7 +133,8 @@ export class RunStream {
     socket.onopen = () => {
       this.attempt = 0;
       this.handlers.onConnection?.("open");
-      socket.send(JSON.stringify({ type: "subscribe", topics: this.topics, max_hz: this.maxHz, since: this.last }));
+      const subscribe: SubscribeMessage = { type: "subscribe", topics: this.topics, max_hz: this.maxHz, since: this.last };
+      socket.send(JSON.stringify(subscribe));
     };
     socket.onmessage = (event) => this.receive(event.data);
     socket.onerror = () => {
@@ -181,21 +179,37 @@ export class RunStream {
       this.handlers.onProblem?.("the server sent a message that is not JSON");
       return;
     }
-    if (typeof message !== "object" || message === null) return;
-    const typed = message as { type?: unknown; rows?: unknown; message?: unknown };
-    if (typed.type === "status") {
-      this.handlers.onStatus?.(message as StatusFrame);
-    } else if (typed.type === "metrics" && Array.isArray(typed.rows)) {
-      const fresh: MetricsRow[] = [];
-      for (const row of typed.rows as MetricsRow[]) {
-        if (typeof row?.step === "number" && row.step > this.last) {
-          fresh.push(row);
-          this.last = row.step;
+    const frame = serverFrame(message);
+    if (frame === null) return;
+    switch (frame.type) {
+      case "status":
+        this.handlers.onStatus?.({ ...frame, actions: Array.isArray(frame.actions) ? frame.actions : [] });
+        break;
+      case "metrics": {
+        if (!Array.isArray(frame.rows)) return;
+        const fresh: MetricsRow[] = [];
+        for (const row of frame.rows) {
+          if (typeof row?.step === "number" && row.step > this.last) {
+            fresh.push(row);
+            this.last = row.step;
+          }
         }
+        if (fresh.length > 0) this.handlers.onMetrics?.(fresh);
+        break;
       }
-      if (fresh.length > 0) this.handlers.onMetrics?.(fresh);
-    } else if (typed.type === "error") {
-      this.handlers.onProblem?.(typeof typed.message === "string" ? typed.message : "stream error");
+      case "error":
+        this.handlers.onProblem?.(typeof frame.message === "string" ? frame.message : "stream error");
+        break;
     }
   }
+}
+
+/**
+ * A text frame as the server's frame type its tag names; null for what is not one. The
+ * fields are the server's; only what the client would trip on is checked by the caller.
+ */
+function serverFrame(message: unknown): ServerFrame | null {
+  if (typeof message !== "object" || message === null) return null;
+  const type = (message as { type?: unknown }).type;
+  return typeof type === "string" && SERVER_FRAME_TYPES.includes(type) ? (message as ServerFrame) : null;
 }

@@ -1,9 +1,10 @@
 // The views of the selected node, under its params: activations, feature maps, ERF,
-// weights and gradients, whichever apply to it. Each subscribes to its topic only
-// while shown (collapsing a view unsubscribes it; selecting another node moves them).
-import { useCallback, useMemo, useState } from "react";
+// weights and gradients, whichever apply to it (the probe registry's rules, in
+// probes/topics.ts). Each subscribes to its topic only while shown (collapsing a view
+// unsubscribes it; selecting another node moves them).
+import { useCallback, useMemo, useState, type ComponentType } from "react";
 import { usePlayground } from "../../context";
-import { nodeViews, topicOf, type NodeView } from "../../probes/topics";
+import { nodeViews, topicOf } from "../../probes/topics";
 import { useProbeOptions } from "../../probes/useProbe";
 import { erfMeta, floats, num, statsOf, type ProbeArray, type ProbeFrame } from "../../probes/unpack";
 import { BLUE_ORANGE, VIRIDIS } from "../../render/colormap";
@@ -15,6 +16,21 @@ import { fmt, percent, ProbeCanvas, ProbePanel } from "./ProbePanel";
 const WIDTH = 290;
 /** The feature-map sample picker's range: the probe batch's samples (the test set has at least these). */
 export const MAX_SAMPLE = 63;
+
+/**
+ * The node probes the page has a view for, in the order shown. A probe the registry
+ * serves and this lacks is not offered; adding one is adding its view here.
+ */
+const NODE_VIEWS = {
+  activations: ActivationsPanel,
+  feature_maps: FeatureMapsPanel,
+  erf: ErfPanel,
+  weights: WeightsPanel,
+  gradients: GradientsPanel,
+} satisfies Record<string, ComponentType<ViewProps>>;
+
+export type NodeView = keyof typeof NODE_VIEWS;
+const NODE_VIEW_NAMES = Object.keys(NODE_VIEWS) as NodeView[];
 
 function useSelectedNode(): string | null {
   return usePlayground((s) => {
@@ -34,6 +50,7 @@ export function NodePanels() {
   const type = usePlayground((s) => (id ? s.nodes.find((n) => n.id === id)?.data.layerType : undefined));
   const report = usePlayground((s) => (id ? s.validation?.nodes[id] : undefined));
   const dataset = usePlayground((s) => s.catalog.datasets.find((d) => d.name === s.dataset.name));
+  const probes = usePlayground((s) => s.catalog.probes);
   const [closed, setClosed] = useState<ReadonlySet<NodeView>>(() => new Set());
   const toggle = useCallback(
     (view: NodeView) =>
@@ -45,24 +62,13 @@ export function NodePanels() {
     [],
   );
   if (!id || !type) return null;
-  const views = nodeViews({ id, type, shape: report?.shape, params: report?.params }, dataset);
+  const views = nodeViews(probes, NODE_VIEW_NAMES, { id, type, shape: report?.shape, params: report?.params }, dataset);
   if (views.length === 0) return null;
   return (
     <div className="node-probes" data-testid="node-probes" aria-label={`What ${id} does`}>
       {views.map((view) => {
-        const props = { node: id, open: !closed.has(view), onToggle: () => toggle(view) };
-        switch (view) {
-          case "activations":
-            return <ActivationsPanel key={view} {...props} />;
-          case "feature_maps":
-            return <FeatureMapsPanel key={view} {...props} />;
-          case "erf":
-            return <ErfPanel key={view} {...props} />;
-          case "weights":
-            return <WeightsPanel key={view} {...props} />;
-          case "gradients":
-            return <GradientsPanel key={view} {...props} />;
-        }
+        const Panel = NODE_VIEWS[view];
+        return <Panel key={view} node={id} open={!closed.has(view)} onToggle={() => toggle(view)} />;
       })}
     </div>
   );

@@ -1,11 +1,12 @@
 // The run's views beside the curves: the decision boundary for 2-D sets; the confusion
 // matrix and a grid of predictions (as tabs) for image classification. And the
-// per-neuron thumbnails drawn on the hidden nodes of the graph.
-import { useMemo, useState } from "react";
+// per-neuron thumbnails drawn on the hidden nodes of the graph. Which apply is the
+// probe registry's word (probes/topics.ts); RUN_VIEWS is what the page can draw.
+import { useMemo, useState, type ComponentType } from "react";
 import { usePlayground } from "../../context";
 import { pointsInPlane, type PointsPreview } from "../../data/preview";
 import { usePreview } from "../../hooks/usePreview";
-import { isPlanar, runViews, type RunView } from "../../probes/topics";
+import { runProbeApplies, runViews } from "../../probes/topics";
 import { useProbe } from "../../probes/useProbe";
 import { boundaryMeta, floats, num, nums, type ProbeArray, type ProbeFrame } from "../../probes/unpack";
 import {
@@ -25,6 +26,19 @@ export const RUN_SIZE = 160;
 
 const NO_LABELS: readonly string[] = [];
 
+/**
+ * The run probes the page has a view for, in the order shown (several that apply are tabs;
+ * `tab` is the tab's label). A probe the registry serves and this lacks is not offered.
+ */
+const RUN_VIEWS = {
+  decision_boundary: { tab: "Boundary", Panel: DecisionBoundaryPanel },
+  confusion: { tab: "Confusion", Panel: ConfusionPanel },
+  predictions: { tab: "Predictions", Panel: PredictionsPanel },
+} satisfies Record<string, { tab: string; Panel: ComponentType }>;
+
+export type RunView = keyof typeof RUN_VIEWS;
+const RUN_VIEW_NAMES = Object.keys(RUN_VIEWS) as RunView[];
+
 function useDataset() {
   return usePlayground((s) => s.catalog.datasets.find((d) => d.name === s.dataset.name));
 }
@@ -32,21 +46,25 @@ function useDataset() {
 /** The run-level views of the current dataset ([] when none applies). */
 export function useRunViews(): RunView[] {
   const dataset = useDataset();
-  return useMemo(() => runViews(dataset), [dataset]);
+  const probes = usePlayground((s) => s.catalog.probes);
+  return useMemo(() => runViews(probes, RUN_VIEW_NAMES, dataset), [probes, dataset]);
 }
 
 export function RunPanels() {
   const views = useRunViews();
-  const [tab, setTab] = useState<RunView>("confusion");
-  if (views.length === 0) return null;
-  if (views.includes("decision_boundary")) {
+  const [tab, setTab] = useState<RunView | null>(null);
+  const [only] = views;
+  if (only === undefined) return null;
+  if (views.length === 1) {
+    const { Panel } = RUN_VIEWS[only];
     return (
       <div className="run-probes">
-        <DecisionBoundaryPanel />
+        <Panel />
       </div>
     );
   }
-  const current = views.includes(tab) ? tab : (views[0] as RunView);
+  const current = tab !== null && views.includes(tab) ? tab : only;
+  const { Panel } = RUN_VIEWS[current];
   return (
     <div className="run-probes tabbed">
       <div className="tabs" role="tablist" aria-label="Run views">
@@ -60,12 +78,12 @@ export function RunPanels() {
             onClick={() => setTab(view)}
             data-testid={`tab-${view}`}
           >
-            {view === "confusion" ? "Confusion" : "Predictions"}
+            {RUN_VIEWS[view].tab}
           </button>
         ))}
       </div>
       {/* Only the shown tab is subscribed. */}
-      {current === "confusion" ? <ConfusionPanel /> : <PredictionsPanel />}
+      <Panel key={current} />
     </div>
   );
 }
@@ -264,7 +282,9 @@ function thumbData(part: ProbeArray): ThumbData | null {
 
 /** What each unit of a hidden node computes over the input plane, on the node itself (2-D sets). */
 export function NeuronThumbnails({ id }: { id: string }) {
-  const planar = usePlayground((s) => isPlanar(s.catalog.datasets.find((d) => d.name === s.dataset.name)));
+  const planar = usePlayground((s) =>
+    runProbeApplies(s.catalog.probes, "decision_boundary", s.catalog.datasets.find((d) => d.name === s.dataset.name)),
+  );
   const hasRun = usePlayground((s) => s.run.id !== null);
   const frame = useProbe(planar && hasRun ? "decision_boundary" : null);
   const part = frame?.arrays[`neurons:${id}`];
