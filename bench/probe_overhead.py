@@ -32,7 +32,7 @@ from models.presets import PRESETS
 from models.probes import effective_receptive_field, feature_maps
 from models.run import RunConfig
 from models.train import Trainer
-from server.protocol import Command, Event, ProbeFrame, Start, Watch
+from server import protocol as wire
 from server.worker import Worker, WorkerOptions
 
 NODE = "c1"
@@ -50,12 +50,12 @@ def run_for(worker: Worker, seconds: float) -> tuple[int, float]:
     return run.job.step_count - start_steps, time.perf_counter() - start
 
 
-def drain(events: queue.Queue[Event]) -> tuple[int, float]:
+def drain(events: queue.Queue[wire.Event]) -> tuple[int, float]:
     """Empty the event queue; the number of probe frames in it and their compute seconds."""
     frames, seconds = 0, 0.0
     while not events.empty():
         event = events.get_nowait()
-        if isinstance(event, ProbeFrame):
+        if isinstance(event, wire.ProbeFrame):
             frames += 1
             cost = event.probe.meta["probe_ms"]
             assert isinstance(cost, float)
@@ -84,21 +84,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
-    commands: queue.Queue[Command] = queue.Queue()
-    events: queue.Queue[Event] = queue.Queue()
+    commands: queue.Queue[wire.Command] = queue.Queue()
+    events: queue.Queue[wire.Event] = queue.Queue()
     with tempfile.TemporaryDirectory() as tmp:
         worker = Worker(WorkerOptions(device="cpu", data_dir=tmp), commands, events)  # type: ignore[arg-type]
         run_body = dict(PRESETS["digits-cnn"]["run"])
         run_body["training"] = {**run_body["training"], "max_steps": 1_000_000}
-        worker.handle(Start(run_id="r", config=RunConfig.model_validate(run_body)))
+        worker.handle(wire.Start(run_id="r", config=RunConfig.model_validate(run_body)))
         run_for(worker, 1.0)  # warm-up
         off_rates, on_rates, frames, probe_s = [], [], 0, 0.0
         for _ in range(args.rounds):
-            worker.handle(Watch(run_id="r", topics={}))
+            worker.handle(wire.Watch(run_id="r", topics={}))
             steps, spent = run_for(worker, args.seconds)
             off_rates.append(steps / spent)
             drain(events)
-            worker.handle(Watch(run_id="r", topics=dict.fromkeys(TOPICS, args.hz)))
+            worker.handle(wire.Watch(run_id="r", topics=dict.fromkeys(TOPICS, args.hz)))
             steps, spent = run_for(worker, args.seconds)
             on_rates.append(steps / spent)
             got, secs = drain(events)

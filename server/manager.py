@@ -26,6 +26,7 @@ from pydantic import JsonValue
 from models.device import resolve_device
 from models.optim import TrainingConfig, TrainingPatch
 from models.probes.dispatch import is_probe_topic
+from server import protocol as wire
 from server.hub import Hub
 from server.lifecycle import (
     ACTIVE,
@@ -39,35 +40,6 @@ from server.lifecycle import (
 )
 from server.messages import StatusFrame
 from server.probe_frames import pack_probe
-from server.protocol import (
-    Bye,
-    Checkpoint,
-    Command,
-    Died,
-    Event,
-    Metrics,
-    Pause,
-    Probe,
-    ProbeAnswer,
-    ProbeFrame,
-    ProbeOptions,
-    ProbeStopped,
-    Ready,
-    Rejected,
-    Resume,
-    Shutdown,
-    Start,
-    Status,
-    Step,
-    Stop,
-    UnknownRun,
-    Update,
-    Updated,
-    UpdateFailed,
-    Watch,
-    unhandled,
-)
-from server.protocol import Drop as DropCmd
 from server.settings import Settings
 from server.store import RunRecord, Store
 from server.worker import WorkerOptions, worker_main
@@ -81,7 +53,7 @@ class ProbeFailedError(Exception):
     """A probe that does not apply to the run (HTTP 422)."""
 
 
-def _settle(waiter: asyncio.Future[ProbeAnswer], answer: ProbeAnswer) -> None:
+def _settle(waiter: asyncio.Future[wire.ProbeAnswer], answer: wire.ProbeAnswer) -> None:
     """Resolve a waiting probe request, unless it gave up already."""
     if not waiter.done():
         waiter.set_result(answer)
@@ -91,11 +63,11 @@ class WorkerHandle:
     """One worker process with its two queues and the thread reading its events."""
 
     def __init__(
-        self, options: WorkerOptions, on_event: Callable[[WorkerHandle, Event], None]
+        self, options: WorkerOptions, on_event: Callable[[WorkerHandle, wire.Event], None]
     ) -> None:
         ctx = mp.get_context("spawn")
-        self.commands: Queue[Command] = ctx.Queue()
-        self.events: Queue[Event] = ctx.Queue()
+        self.commands: Queue[wire.Command] = ctx.Queue()
+        self.events: Queue[wire.Event] = ctx.Queue()
         self.process: BaseProcess = ctx.Process(
             target=worker_main,
             args=(options, self.commands, self.events),
@@ -108,36 +80,36 @@ class WorkerHandle:
         self.reader = threading.Thread(target=self._read, daemon=True, name="layerlab-events")
         self.reader.start()
 
-    def send(self, cmd: Command) -> None:
+    def send(self, cmd: wire.Command) -> None:
         """Queue a command for the worker."""
         self.commands.put(cmd)
 
     def _read(self) -> None:
         """Forward events until the worker ends; report its death."""
         while True:
-            event: Event
+            event: wire.Event
             try:
                 event = self.events.get(timeout=0.25)
             except queue.Empty:
                 if not self.process.is_alive():
                     if not self.closing:
-                        self.on_event(self, Died(exitcode=self.process.exitcode))
+                        self.on_event(self, wire.Died(exitcode=self.process.exitcode))
                     return
                 continue
             except (EOFError, OSError):
-                event = Died(exitcode=self.process.exitcode)
+                event = wire.Died(exitcode=self.process.exitcode)
             try:
                 self.on_event(self, event)
             except Exception:  # a bad event must not end the reading, or every run would stall
                 log.exception("could not apply worker event %s", getattr(event, "type", event))
-            if isinstance(event, Bye | Died):
+            if isinstance(event, wire.Bye | wire.Died):
                 return
 
     def close(self, timeout: float = 10.0) -> None:
         """Ask the worker to checkpoint and exit; kill it if it will not."""
         self.closing = True
         if self.process.is_alive():
-            self.send(Shutdown())
+            self.send(wire.Shutdown())
             self.process.join(timeout)
             if self.process.is_alive():
                 self.process.kill()
@@ -170,8 +142,8 @@ class RunManager:
         self.restarts = 0
         self.device = "unknown"
         # On-demand probes awaiting the worker, by request id.
-        self.probes: dict[str, asyncio.Future[ProbeAnswer]] = {}
-        self.probe_options: dict[str, ProbeOptions] = {}  # run -> options viewers last set
+        self.probes: dict[str, asyncio.Future[wire.ProbeAnswer]] = {}
+        self.probe_options: dict[str, wire.ProbeOptions] = {}  # run -> options viewers last set
 
     # --- lifecycle ------------------------------------------------------
 
@@ -213,7 +185,7 @@ class RunManager:
         self.worker = WorkerHandle(self._options(), self._on_event)
 
     def close(self) -> None:
-        """Checkpoint running runs and stop the worker (server shutdown)."""
+        """wire.Checkpoint running runs and stop the worker (server shutdown)."""
         if self.worker is not None:
             self.worker.close()
             self.worker = None
@@ -230,45 +202,45 @@ class RunManager:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(fn, *args)
 
-    def _on_event(self, source: WorkerHandle, event: Event) -> None:
+    def _on_event(self, source: WorkerHandle, event: wire.Event) -> None:
         """Apply one worker event to the store and the viewers."""
         match event:
-            case Ready():
+            case wire.Ready():
                 self.device = event.device
-            case Died():
+            case wire.Died():
                 self._worker_died(source, event.exitcode)
-            case Bye():
+            case wire.Bye():
                 pass
-            case Metrics():
+            case wire.Metrics():
                 self._metrics(event)
-            case Status():
+            case wire.Status():
                 self._apply_status(event.run_id, event.status, event.error, event.step)
-            case Checkpoint():
+            case wire.Checkpoint():
                 self.store.update_run(event.run_id, checkpoint=event.checkpoint)
-            case Updated():
+            case wire.Updated():
                 self._updated(event.run_id, event.training)
-            case UpdateFailed():
+            case wire.UpdateFailed():
                 log.warning(
                     "run %s: training change refused by the worker: %s", event.run_id, event.error
                 )
-            case ProbeFrame():
+            case wire.ProbeFrame():
                 p = event.probe
                 frame = pack_probe(p.topic, p.node, p.step, p.meta, p.arrays)
                 self._publish(self.hub.publish_tensor, event.run_id, p.topic, frame)
-            case ProbeStopped():
+            case wire.ProbeStopped():
                 log.info("run %s: probe %s stopped: %s", event.run_id, event.topic, event.error)
-            case ProbeAnswer():
+            case wire.ProbeAnswer():
                 waiter = self.probes.pop(event.request_id, None)
                 if waiter is not None and self.loop is not None:
                     self.loop.call_soon_threadsafe(_settle, waiter, event)
-            case UnknownRun():
+            case wire.UnknownRun():
                 self._unknown_run(event)
-            case Rejected():
+            case wire.Rejected():
                 log.error("the worker rejected a '%s' command: %s", event.command, event.error)
             case _:
-                unhandled(event, "the run manager")
+                wire.unhandled(event, "the run manager")
 
-    def _metrics(self, event: Metrics) -> None:
+    def _metrics(self, event: wire.Metrics) -> None:
         """Store and publish a run's new metric rows."""
         try:
             self.store.append_metrics(event.run_id, event.rows)
@@ -285,7 +257,7 @@ class RunManager:
                 run_id, config=record.config.model_copy(update={"training": training})
             )
 
-    def _unknown_run(self, event: UnknownRun) -> None:
+    def _unknown_run(self, event: wire.UnknownRun) -> None:
         """The worker does not hold a run it was sent a command for: say so and reconcile."""
         with self.lock:
             believed = event.run_id in self.held
@@ -351,7 +323,7 @@ class RunManager:
                 run_id,
                 "failed",
                 f"the training process stopped unexpectedly (exit code {exitcode}); this run was "
-                "lost at its last reported step. Start a new run to train again.",
+                "lost at its last reported step. wire.Start a new run to train again.",
                 None,
             )
         self.restarts += 1
@@ -359,7 +331,7 @@ class RunManager:
 
     # --- controls (event loop) -------------------------------------------
 
-    def _send(self, cmd: Command) -> None:
+    def _send(self, cmd: wire.Command) -> None:
         """Send a command to the current worker."""
         if self.worker is None:
             raise RunStateError("the training worker is not running")
@@ -392,14 +364,14 @@ class RunManager:
             self.held.add(record.id)
         self.store.update_run(record.id, status="queued", error=None)
         self._send(
-            Start(
+            wire.Start(
                 run_id=record.id,
                 config=record.config,
                 resume=record.checkpoint is not None,
                 paused=paused,
                 steps=steps,
                 watch=self.watched(record.id),
-                options=self.probe_options.get(record.id, ProbeOptions()),
+                options=self.probe_options.get(record.id, wire.ProbeOptions()),
             )
         )
 
@@ -414,20 +386,20 @@ class RunManager:
                 pass  # queued or running already
             case "start" | "resume":
                 if held:
-                    self._send(Resume(run_id=run_id))
+                    self._send(wire.Resume(run_id=run_id))
                 else:
                     self._load(record, paused=False)
             case "pause":
                 if held:
-                    self._send(Pause(run_id=run_id))
+                    self._send(wire.Pause(run_id=run_id))
             case "step":
                 if held:
-                    self._send(Step(run_id=run_id, n=n))
+                    self._send(wire.Step(run_id=run_id, n=n))
                 else:
                     self._load(record, paused=True, steps=n)
             case "stop":
                 if held:
-                    self._send(Stop(run_id=run_id))
+                    self._send(wire.Stop(run_id=run_id))
                 else:
                     self._apply_status(run_id, "stopped", None, None)
         return self.get(run_id)
@@ -437,11 +409,11 @@ class RunManager:
         return self.control(run_id, "start")
 
     def pause(self, run_id: str) -> RunRecord:
-        """Pause a running run (it checkpoints)."""
+        """wire.Pause a running run (it checkpoints)."""
         return self.control(run_id, "pause")
 
     def resume(self, run_id: str) -> RunRecord:
-        """Resume a paused run, from its checkpoint after a restart."""
+        """wire.Resume a paused run, from its checkpoint after a restart."""
         return self.control(run_id, "resume")
 
     def step(self, run_id: str, n: int) -> RunRecord:
@@ -449,7 +421,7 @@ class RunManager:
         return self.control(run_id, "step", n)
 
     def stop(self, run_id: str) -> RunRecord:
-        """Stop a run for good (it checkpoints)."""
+        """wire.Stop a run for good (it checkpoints)."""
         return self.control(run_id, "stop")
 
     def update_training(self, run_id: str, patch: TrainingPatch) -> RunRecord:
@@ -464,25 +436,25 @@ class RunManager:
         config = record.config.model_copy(update={"training": training})
         updated = self.store.update_run(run_id, config=config)
         if record.id in self.held:
-            self._send(Update(run_id=run_id, changes=patch))
+            self._send(wire.Update(run_id=run_id, changes=patch))
         if updated is None:
             raise RunNotFoundError(run_id)
         return updated
 
     def watched(self, run_id: str) -> dict[str, float]:
-        """Probe topics someone watches on this run, at the highest rate asked."""
+        """wire.Probe topics someone watches on this run, at the highest rate asked."""
         return {t: hz for t, hz in self.hub.wanted(run_id).items() if is_probe_topic(t)}
 
-    def watch(self, run_id: str, options: ProbeOptions | None = None) -> None:
+    def watch(self, run_id: str, options: wire.ProbeOptions | None = None) -> None:
         """Tell the worker which probes to stream for a run (after viewers change)."""
         if options is not None:
             self.probe_options[run_id] = options
         if run_id in self.held:
             self._send(
-                Watch(
+                wire.Watch(
                     run_id=run_id,
                     topics=self.watched(run_id),
-                    options=self.probe_options.get(run_id, ProbeOptions()),
+                    options=self.probe_options.get(run_id, wire.ProbeOptions()),
                 )
             )
 
@@ -491,7 +463,7 @@ class RunManager:
         run_id: str,
         topic: str,
         node: str | None,
-        options: ProbeOptions,
+        options: wire.ProbeOptions,
         timeout: float = 30.0,
     ) -> dict[str, JsonValue]:
         """One probe computed now by the worker (RunNotFoundError, RunStateError, ProbeFailed)."""
@@ -501,10 +473,12 @@ class RunManager:
                 f"the run is {record.status}: probes work on a queued, running or paused run"
             )
         request_id = uuid.uuid4().hex
-        waiter: asyncio.Future[ProbeAnswer] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[wire.ProbeAnswer] = asyncio.get_running_loop().create_future()
         self.probes[request_id] = waiter
         self._send(
-            Probe(request_id=request_id, run_id=run_id, topic=topic, node=node, options=options)
+            wire.Probe(
+                request_id=request_id, run_id=run_id, topic=topic, node=node, options=options
+            )
         )
         try:
             answer = await asyncio.wait_for(waiter, timeout)
@@ -521,7 +495,7 @@ class RunManager:
             held = record.id in self.held
             self.held.discard(run_id)
         if held:
-            self._send(DropCmd(run_id=run_id))
+            self._send(wire.Drop(run_id=run_id))
         if record.checkpoint:
             Path(self.settings.data_dir, record.checkpoint).unlink(missing_ok=True)
         self.store.delete_run(run_id)

@@ -31,6 +31,12 @@ class Message(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
 
+class RunMessage(Message):
+    """A message about one run."""
+
+    run_id: str
+
+
 class ProbeOptions(BaseModel):
     """Options viewers set for a run's probes; each probe reads the ones it takes."""
 
@@ -43,11 +49,10 @@ class ProbeOptions(BaseModel):
 # --- commands: web process -> worker ------------------------------------------------------
 
 
-class Start(Message):
+class Start(RunMessage):
     """Load a run (from its checkpoint when resuming) and set it going, or paused."""
 
     type: Literal["start"] = "start"
-    run_id: str
     config: RunConfig
     resume: bool = False
     paused: bool = False
@@ -56,65 +61,57 @@ class Start(Message):
     options: ProbeOptions = Field(default_factory=ProbeOptions)
 
 
-class Pause(Message):
+class Pause(RunMessage):
     """Pause a run; it checkpoints."""
 
     type: Literal["pause"] = "pause"
-    run_id: str
 
 
-class Resume(Message):
+class Resume(RunMessage):
     """Set a paused run going again."""
 
     type: Literal["resume"] = "resume"
-    run_id: str
 
 
-class Step(Message):
+class Step(RunMessage):
     """Take n steps, then stay paused."""
 
     type: Literal["step"] = "step"
-    run_id: str
     n: int = Field(1, ge=1)
 
 
-class Stop(Message):
+class Stop(RunMessage):
     """Stop a run for good; it checkpoints."""
 
     type: Literal["stop"] = "stop"
-    run_id: str
 
 
-class Update(Message):
+class Update(RunMessage):
     """Apply a live change of training settings."""
 
     type: Literal["update"] = "update"
-    run_id: str
     changes: TrainingPatch
 
 
-class Drop(Message):
+class Drop(RunMessage):
     """Forget a run and free its memory (it was deleted)."""
 
     type: Literal["drop"] = "drop"
-    run_id: str
 
 
-class Watch(Message):
+class Watch(RunMessage):
     """Stream these probe topics of a run, at most at these rates (Hz)."""
 
     type: Literal["watch"] = "watch"
-    run_id: str
     topics: dict[str, float]
     options: ProbeOptions = Field(default_factory=ProbeOptions)
 
 
-class Probe(Message):
+class Probe(RunMessage):
     """Compute one probe now and answer it with a ProbeAnswer of the same request_id."""
 
     type: Literal["probe"] = "probe"
     request_id: str
-    run_id: str
     topic: str
     node: str | None = None
     options: ProbeOptions = Field(default_factory=ProbeOptions)
@@ -141,46 +138,41 @@ class Ready(Message):
     device: str
 
 
-class Status(Message):
+class Status(RunMessage):
     """A run's status changed (the worker's view: running, paused, completed, stopped, failed)."""
 
     type: Literal["status"] = "status"
-    run_id: str
     status: RunStatus
     error: str | None = None
     step: int | None = None
 
 
-class Metrics(Message):
+class Metrics(RunMessage):
     """New rows of a run's metric history."""
 
     type: Literal["metrics"] = "metrics"
-    run_id: str
     rows: list[MetricsRow]
 
 
-class Checkpoint(Message):
+class Checkpoint(RunMessage):
     """A run's checkpoint was written (path relative to the data directory)."""
 
     type: Literal["checkpoint"] = "checkpoint"
-    run_id: str
     checkpoint: str
     step: int
 
 
-class Updated(Message):
+class Updated(RunMessage):
     """A live change took effect: the settings now in force."""
 
     type: Literal["updated"] = "updated"
-    run_id: str
     training: TrainingConfig
 
 
-class UpdateFailed(Message):
+class UpdateFailed(RunMessage):
     """A live change was refused by the run."""
 
     type: Literal["update_failed"] = "update_failed"
-    run_id: str
     error: str
 
 
@@ -208,38 +200,34 @@ class ProbePayload(Message):
         }
 
 
-class ProbeFrame(Message):
+class ProbeFrame(RunMessage):
     """A streamed probe of a watched topic."""
 
     type: Literal["probe_frame"] = "probe_frame"
-    run_id: str
     probe: ProbePayload
 
 
-class ProbeStopped(Message):
+class ProbeStopped(RunMessage):
     """A watched topic does not apply to the run and is no longer streamed."""
 
     type: Literal["probe_stopped"] = "probe_stopped"
-    run_id: str
     topic: str
     error: str
 
 
-class ProbeAnswer(Message):
+class ProbeAnswer(RunMessage):
     """The answer to a Probe command: the probe, or why not."""
 
     type: Literal["probe_answer"] = "probe_answer"
     request_id: str
-    run_id: str
     probe: ProbePayload | None = None
     error: str | None = None
 
 
-class UnknownRun(Message):
+class UnknownRun(RunMessage):
     """A command named a run the worker does not hold."""
 
     type: Literal["unknown_run"] = "unknown_run"
-    run_id: str
     command: str
 
 

@@ -31,38 +31,8 @@ from models.job import Job, JobFactory, trainer_job
 from models.probes.dispatch import ProbeError
 from models.probes.result import ProbeResult
 from models.train import StepResult
+from server import protocol as wire
 from server.lifecycle import RunStatus
-from server.protocol import (
-    Bye,
-    Checkpoint,
-    Command,
-    Drop,
-    Event,
-    Metrics,
-    Pause,
-    Probe,
-    ProbeAnswer,
-    ProbeFrame,
-    ProbeOptions,
-    ProbePayload,
-    ProbeStopped,
-    Ready,
-    Rejected,
-    Resume,
-    RunCommand,
-    Shutdown,
-    Start,
-    Status,
-    Step,
-    Stop,
-    UnknownRun,
-    Update,
-    Updated,
-    UpdateFailed,
-    Watch,
-    describe,
-    unhandled,
-)
 
 log = logging.getLogger("layerlab.worker")
 
@@ -95,7 +65,7 @@ class HeldRun:
     last_eval: float = 0.0
     last_checkpoint: float = field(default_factory=time.monotonic)
     watch: dict[str, float] = field(default_factory=dict)  # probe topic -> rate asked, Hz
-    options: ProbeOptions = field(default_factory=ProbeOptions)  # set by viewers
+    options: wire.ProbeOptions = field(default_factory=wire.ProbeOptions)  # set by viewers
     due: dict[str, float] = field(default_factory=dict)  # probe topic -> next monotonic time
     sent: dict[str, int] = field(default_factory=dict)  # probe topic -> step of its last frame
 
@@ -126,9 +96,9 @@ def readable_error(exc: BaseException) -> str:
 
 def payload(
     result: ProbeResult, step: int, meta: Mapping[str, object] | None = None
-) -> ProbePayload:
+) -> wire.ProbePayload:
     """A probe result as it crosses the seam (numpy arrays, JSON metadata)."""
-    return ProbePayload.model_validate(
+    return wire.ProbePayload.model_validate(
         {
             "topic": result.topic,
             "node": result.node,
@@ -145,8 +115,8 @@ class Worker:
     def __init__(
         self,
         options: WorkerOptions,
-        commands: Queue[Command],
-        events: Queue[Event],
+        commands: Queue[wire.Command],
+        events: Queue[wire.Event],
         make_job: JobFactory = trainer_job,
     ) -> None:
         self.options = options
@@ -159,7 +129,7 @@ class Worker:
         self.order: deque[str] = deque()
         self.stopping = False
 
-    def emit(self, event: Event) -> None:
+    def emit(self, event: wire.Event) -> None:
         """Send an event to the server."""
         self.events.put(event)
 
@@ -167,70 +137,86 @@ class Worker:
         """Tell the server a run's new status."""
         run_id = run if isinstance(run, str) else run.run_id
         step = None if isinstance(run, str) else run.job.step_count
-        self.emit(Status(run_id=run_id, status=status, error=error, step=step))
+        self.emit(wire.Status(run_id=run_id, status=status, error=error, step=step))
 
     # --- commands -------------------------------------------------------
 
-    def handle(self, cmd: Command) -> None:
+    def handle(self, cmd: wire.Command) -> None:
         """Apply one command from the server."""
         match cmd:
-            case Shutdown():
+            case wire.Shutdown():
                 for held in list(self.runs.values()):
                     self.save(held)
                 self.stopping = True
-            case Start():
+            case wire.Start():
                 self.start(cmd)
-            case Probe():
+            case wire.Probe():
                 self.probe(cmd)
-            case Pause() | Resume() | Step() | Stop() | Update() | Drop() | Watch():
+            case (
+                wire.Pause()
+                | wire.Resume()
+                | wire.Step()
+                | wire.Stop()
+                | wire.Update()
+                | wire.Drop()
+                | wire.Watch()
+            ):
                 run = self.runs.get(cmd.run_id)
                 if run is None:
-                    self.emit(UnknownRun(run_id=cmd.run_id, command=cmd.type))
+                    self.emit(wire.UnknownRun(run_id=cmd.run_id, command=cmd.type))
                 else:
                     self.control(run, cmd)
             case _:
-                self.emit(Rejected(command=describe(cmd), error=unhandled(cmd, "the worker")))
+                self.emit(
+                    wire.Rejected(
+                        command=wire.describe(cmd), error=wire.unhandled(cmd, "the worker")
+                    )
+                )
 
-    def control(self, run: HeldRun, cmd: RunCommand) -> None:
+    def control(self, run: HeldRun, cmd: wire.RunCommand) -> None:
         """Apply a command about a run this worker holds."""
         match cmd:
-            case Pause():
+            case wire.Pause():
                 run.running, run.pending = False, 0
                 self.save(run)
                 self.status(run, "paused")
-            case Resume():
+            case wire.Resume():
                 run.running = True
                 self.status(run, "running")
-            case Step():
+            case wire.Step():
                 run.running = False
                 run.pending += cmd.n
-            case Stop():
+            case wire.Stop():
                 self.save(run)
                 self.drop(run.run_id)
                 self.status(run, "stopped")
-            case Update():
+            case wire.Update():
                 try:
                     config = run.job.update(**cmd.changes.changes())
                 except ValueError as exc:
-                    self.emit(UpdateFailed(run_id=run.run_id, error=str(exc)))
+                    self.emit(wire.UpdateFailed(run_id=run.run_id, error=str(exc)))
                 else:
-                    self.emit(Updated(run_id=run.run_id, training=config))
-            case Drop():
+                    self.emit(wire.Updated(run_id=run.run_id, training=config))
+            case wire.Drop():
                 self.drop(run.run_id)
-            case Watch():
+            case wire.Watch():
                 run.watch = dict(cmd.topics)
                 run.options = cmd.options
                 run.due = {t: run.due.get(t, 0.0) for t in run.watch}
                 run.sent.clear()  # a new viewer gets a frame even of a paused model
             case _:
-                self.emit(Rejected(command=describe(cmd), error=unhandled(cmd, "the worker")))
+                self.emit(
+                    wire.Rejected(
+                        command=wire.describe(cmd), error=wire.unhandled(cmd, "the worker")
+                    )
+                )
 
-    def probe(self, cmd: Probe) -> None:
+    def probe(self, cmd: wire.Probe) -> None:
         """Compute one probe on a held run and send it back (or why not)."""
         run = self.runs.get(cmd.run_id)
         if run is None:
             self.emit(
-                ProbeAnswer(
+                wire.ProbeAnswer(
                     request_id=cmd.request_id,
                     run_id=cmd.run_id,
                     error="the run is not loaded: probes work on a queued, running or paused run",
@@ -240,16 +226,16 @@ class Worker:
         try:
             result = run.job.probe(cmd.topic, cmd.node, cmd.options.model_dump())
         except ProbeError as exc:
-            answer = ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, error=str(exc))
+            answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, error=str(exc))
         else:
-            answer = ProbeAnswer(
+            answer = wire.ProbeAnswer(
                 request_id=cmd.request_id,
                 run_id=cmd.run_id,
                 probe=payload(result, run.job.step_count),
             )
         self.emit(answer)
 
-    def start(self, cmd: Start) -> None:
+    def start(self, cmd: wire.Start) -> None:
         """Load a run's job (from its checkpoint when resuming) and set it going."""
         run_id = cmd.run_id
         if run_id in self.runs:
@@ -286,13 +272,13 @@ class Worker:
             torch.cuda.empty_cache()
 
     def save(self, run: HeldRun) -> None:
-        """Checkpoint a run and tell the server where."""
+        """wire.Checkpoint a run and tell the server where."""
         if run.job.diverged is not None:
             return  # NaN weights are not worth resuming from
         save_checkpoint(run.job, run.checkpoint)
         run.last_checkpoint = time.monotonic()
         self.emit(
-            Checkpoint(
+            wire.Checkpoint(
                 run_id=run.run_id,
                 checkpoint=checkpoint_name(run.run_id),
                 step=run.job.step_count,
@@ -322,7 +308,7 @@ class Worker:
                 result = run.job.probe(topic, None, options)
             except ProbeError as exc:
                 run.watch.pop(topic, None)
-                self.emit(ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))
+                self.emit(wire.ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))
                 continue
             cost = time.perf_counter() - started
             interval = max(1.0 / hz, cost * watched / PROBE_SHARE)
@@ -335,7 +321,7 @@ class Worker:
             }
             run.sent[topic] = step
             frame = payload(result, step, rate).model_copy(update={"topic": topic})
-            self.emit(ProbeFrame(run_id=run.run_id, probe=frame))
+            self.emit(wire.ProbeFrame(run_id=run.run_id, probe=frame))
 
     def next_run(self) -> HeldRun | None:
         """The next active run, round robin."""
@@ -373,7 +359,7 @@ class Worker:
         speed = result.metrics.steps_per_s
         if speed > 0 and math.isfinite(speed):
             run.step_time = 0.7 * run.step_time + 0.3 / speed
-        self.emit(Metrics(run_id=run.run_id, rows=[result.metrics]))
+        self.emit(wire.Metrics(run_id=run.run_id, rows=[result.metrics]))
         if result.diverged is not None:
             self.drop(run.run_id)
             self.status(run, "failed", result.diverged.message)
@@ -395,7 +381,7 @@ class Worker:
     def loop(self) -> None:
         """Serve commands and train until told to shut down (or orphaned)."""
         parent = os.getppid()
-        self.emit(Ready(pid=os.getpid(), device=str(self.device)))
+        self.emit(wire.Ready(pid=os.getpid(), device=str(self.device)))
         while not self.stopping:
             busy = any(run.active for run in self.runs.values())
             try:
@@ -415,10 +401,12 @@ class Worker:
             for held in list(self.runs.values()):
                 if held.watch:  # paused runs: frames for new viewers and after single steps
                     self.stream_probes(held, idle=True)
-        self.emit(Bye())
+        self.emit(wire.Bye())
 
 
-def worker_main(options: WorkerOptions, commands: Queue[Command], events: Queue[Event]) -> None:
+def worker_main(
+    options: WorkerOptions, commands: Queue[wire.Command], events: Queue[wire.Event]
+) -> None:
     """Entry point of the worker process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     # Ctrl-C (or a service manager) signals the whole process group; the server then asks

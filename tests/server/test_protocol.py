@@ -16,80 +16,52 @@ from pydantic import BaseModel
 from models.optim import TrainingConfig, TrainingPatch
 from models.run import RunConfig
 from models.train import MetricsRow
+from server import protocol as wire
 from server.manager import RunManager
-from server.protocol import (
-    COMMANDS,
-    Bye,
-    Checkpoint,
-    Command,
-    Died,
-    Drop,
-    Event,
-    Metrics,
-    Pause,
-    Probe,
-    ProbeAnswer,
-    ProbeFrame,
-    ProbePayload,
-    ProbeStopped,
-    Ready,
-    Rejected,
-    Resume,
-    Shutdown,
-    Start,
-    Status,
-    Step,
-    Stop,
-    UnknownRun,
-    Update,
-    Updated,
-    UpdateFailed,
-    Watch,
-)
 from server.worker import Worker, WorkerOptions
 from tests.server.conftest import spiral_run, wait_until
 
 CONFIG = RunConfig.model_validate(spiral_run())
 ROW = MetricsRow(step=3, epoch=0.1, train_loss=0.5, lr=0.01, steps_per_s=100.0, wall_s=0.03)
-PROBE = ProbePayload(
+PROBE = wire.ProbePayload(
     topic="erf:c1",
     node="c1",
     step=3,
     meta={"sigma": [1.5, 2.0], "throttled": False},
     arrays={"erf": np.eye(3, dtype=np.float32)},
 )
-COMMAND_EXAMPLES: list[Command] = [
-    Start(run_id="r", config=CONFIG, resume=True, paused=True, steps=4, watch={"erf:c1": 5.0}),
-    Pause(run_id="r"),
-    Resume(run_id="r"),
-    Step(run_id="r", n=7),
-    Stop(run_id="r"),
-    Update(run_id="r", changes=TrainingPatch(lr=0.1, batch_size=8)),
-    Drop(run_id="r"),
-    Watch(run_id="r", topics={"metrics": 2.0}),
-    Probe(request_id="q", run_id="r", topic="weights", node="h1"),
-    Shutdown(),
+COMMAND_EXAMPLES: list[wire.Command] = [
+    wire.Start(run_id="r", config=CONFIG, resume=True, paused=True, steps=4, watch={"erf:c1": 5.0}),
+    wire.Pause(run_id="r"),
+    wire.Resume(run_id="r"),
+    wire.Step(run_id="r", n=7),
+    wire.Stop(run_id="r"),
+    wire.Update(run_id="r", changes=TrainingPatch(lr=0.1, batch_size=8)),
+    wire.Drop(run_id="r"),
+    wire.Watch(run_id="r", topics={"metrics": 2.0}),
+    wire.Probe(request_id="q", run_id="r", topic="weights", node="h1"),
+    wire.Shutdown(),
 ]
-EVENT_EXAMPLES: list[Event] = [
-    Ready(pid=1, device="cpu"),
-    Status(run_id="r", status="paused", step=3),
-    Metrics(run_id="r", rows=[ROW]),
-    Checkpoint(run_id="r", checkpoint="checkpoints/r.safetensors", step=3),
-    Updated(run_id="r", training=TrainingConfig(lr=0.1)),
-    UpdateFailed(run_id="r", error="nesterov needs momentum > 0"),
-    ProbeFrame(run_id="r", probe=PROBE),
-    ProbeStopped(run_id="r", topic="erf:h1", error="not an image"),
-    ProbeAnswer(request_id="q", run_id="r", probe=PROBE),
-    UnknownRun(run_id="r", command="pause"),
-    Rejected(command="dict", error="no handler"),
-    Bye(),
-    Died(exitcode=-9),
+EVENT_EXAMPLES: list[wire.Event] = [
+    wire.Ready(pid=1, device="cpu"),
+    wire.Status(run_id="r", status="paused", step=3),
+    wire.Metrics(run_id="r", rows=[ROW]),
+    wire.Checkpoint(run_id="r", checkpoint="checkpoints/r.safetensors", step=3),
+    wire.Updated(run_id="r", training=TrainingConfig(lr=0.1)),
+    wire.UpdateFailed(run_id="r", error="nesterov needs momentum > 0"),
+    wire.ProbeFrame(run_id="r", probe=PROBE),
+    wire.ProbeStopped(run_id="r", topic="erf:h1", error="not an image"),
+    wire.ProbeAnswer(request_id="q", run_id="r", probe=PROBE),
+    wire.UnknownRun(run_id="r", command="pause"),
+    wire.Rejected(command="dict", error="no handler"),
+    wire.Bye(),
+    wire.Died(exitcode=-9),
 ]
 
 
 def _same(a: BaseModel, b: BaseModel) -> bool:
     """Equal, comparing arrays by value."""
-    if isinstance(a, ProbeFrame | ProbeAnswer) and isinstance(b, type(a)):
+    if isinstance(a, wire.ProbeFrame | wire.ProbeAnswer) and isinstance(b, type(a)):
         pa, pb = a.probe, b.probe
         assert pa is not None and pb is not None
         return pa.meta == pb.meta and all(
@@ -107,17 +79,17 @@ def test_the_examples_cover_both_unions() -> None:
     def members(union: Any) -> set[str]:
         return {cls.model_fields["type"].default for cls in get_args(union)}
 
-    assert {m.type for m in COMMAND_EXAMPLES} == members(Command)
-    assert {m.type for m in EVENT_EXAMPLES} == members(Event)
+    assert {m.type for m in COMMAND_EXAMPLES} == members(wire.Command)
+    assert {m.type for m in EVENT_EXAMPLES} == members(wire.Event)
     for message in COMMAND_EXAMPLES[1:]:  # the tag picks the member when parsed back
-        assert COMMANDS.validate_python(message.model_dump()) == message
+        assert wire.COMMANDS.validate_python(message.model_dump()) == message
 
 
 def test_a_command_with_a_bad_field_never_leaves_the_web_process() -> None:
     with pytest.raises(ValueError, match="greater than or equal to 1"):
-        Step(run_id="r", n=0)
+        wire.Step(run_id="r", n=0)
     with pytest.raises(ValueError, match="unknown optimizer"):
-        Start.model_validate(
+        wire.Start.model_validate(
             {"run_id": "r", "config": {**CONFIG.model_dump(), "training": {"optimizer": "sgdd"}}}
         )
 
@@ -125,16 +97,16 @@ def test_a_command_with_a_bad_field_never_leaves_the_web_process() -> None:
 def test_the_worker_answers_what_it_cannot_handle(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    commands: queue.Queue[Command] = queue.Queue()
-    events: queue.Queue[Event] = queue.Queue()
+    commands: queue.Queue[wire.Command] = queue.Queue()
+    events: queue.Queue[wire.Event] = queue.Queue()
     worker = Worker(WorkerOptions(device="cpu", data_dir=str(tmp_path)), commands, events)  # type: ignore[arg-type]
     with caplog.at_level(logging.ERROR, "layerlab.protocol"):
-        worker.handle(cast(Command, {"op": "pause", "run_id": "r"}))
+        worker.handle(cast(wire.Command, {"op": "pause", "run_id": "r"}))
     answer = events.get_nowait()
-    assert isinstance(answer, Rejected) and answer.command == "dict"
+    assert isinstance(answer, wire.Rejected) and answer.command == "dict"
     assert "no handler" in caplog.text
-    worker.handle(Resume(run_id="nobody"))
-    assert events.get_nowait() == UnknownRun(run_id="nobody", command="resume")
+    worker.handle(wire.Resume(run_id="nobody"))
+    assert events.get_nowait() == wire.UnknownRun(run_id="nobody", command="resume")
 
 
 def test_the_manager_reconciles_a_run_the_worker_lost(
@@ -146,12 +118,12 @@ def test_the_manager_reconciles_a_run_the_worker_lost(
     wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["checkpoint"], what="checkpoint")
     assert manager.worker is not None
     with caplog.at_level(logging.ERROR, "layerlab.manager"):
-        manager._on_event(manager.worker, UnknownRun(run_id=run_id, command="pause"))
+        manager._on_event(manager.worker, wire.UnknownRun(run_id=run_id, command="pause"))
     record = client.get(f"/api/runs/{run_id}").json()
     assert record["status"] == "paused" and "lost this run" in record["error"]
     assert "does not hold it" in caplog.text and run_id not in manager.held
     # Once the run is no longer believed held, a late answer is a logged race, not a change.
-    manager._on_event(manager.worker, UnknownRun(run_id=run_id, command="stop"))
+    manager._on_event(manager.worker, wire.UnknownRun(run_id=run_id, command="stop"))
     assert client.get(f"/api/runs/{run_id}").json()["status"] == "paused"
     client.post(f"/api/runs/{run_id}/stop")
     wait_until(

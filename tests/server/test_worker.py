@@ -14,20 +14,7 @@ from models.presets import PRESETS
 from models.probes.registry import PROBES
 from models.run import RunConfig
 from models.train import Trainer
-from server.protocol import (
-    Command,
-    Event,
-    Pause,
-    ProbeFrame,
-    Start,
-    Status,
-    Step,
-    Stop,
-    UnknownRun,
-    Update,
-    Updated,
-    UpdateFailed,
-)
+from server import protocol as wire
 from server.worker import Worker, WorkerOptions
 from tests.server.conftest import spiral_run
 
@@ -36,16 +23,16 @@ NODE_TOPICS = [name for name, entry in PROBES.items() if entry.scope == "node"]
 
 def make_worker(
     tmp_path: Path,
-) -> tuple[Worker, queue.Queue[Command], queue.Queue[Event]]:
-    commands: queue.Queue[Command] = queue.Queue()
-    events: queue.Queue[Event] = queue.Queue()
+) -> tuple[Worker, queue.Queue[wire.Command], queue.Queue[wire.Event]]:
+    commands: queue.Queue[wire.Command] = queue.Queue()
+    events: queue.Queue[wire.Event] = queue.Queue()
     options = WorkerOptions(
         device="cpu", data_dir=str(tmp_path), slice_s=0.01, eval_hz=5, checkpoint_s=60
     )
     return Worker(options, commands, events), commands, events  # type: ignore[arg-type]
 
 
-def drain(events: queue.Queue[Event]) -> list[Event]:
+def drain(events: queue.Queue[wire.Event]) -> list[wire.Event]:
     out = []
     while not events.empty():
         out.append(events.get_nowait())
@@ -54,7 +41,7 @@ def drain(events: queue.Queue[Event]) -> list[Event]:
 
 def start(worker: Worker, run_id: str, training: dict[str, Any] | None = None, **kw: Any) -> None:
     config = RunConfig.model_validate(spiral_run(max_steps=100_000, **(training or {})))
-    worker.handle(Start(run_id=run_id, config=config, **kw))
+    worker.handle(wire.Start(run_id=run_id, config=config, **kw))
 
 
 def spin(worker: Worker, slices: int) -> None:
@@ -71,7 +58,7 @@ def test_ten_runs_all_progress(tmp_path: Path) -> None:
         start(worker, f"r{i}")
     spin(worker, 40)
     assert all(run.job.step_count > 0 for run in worker.runs.values())
-    statuses = [e for e in drain(events) if isinstance(e, Status)]
+    statuses = [e for e in drain(events) if isinstance(e, wire.Status)]
     assert {e.run_id for e in statuses if e.status == "running"} == {f"r{i}" for i in range(10)}
 
 
@@ -79,27 +66,27 @@ def test_pause_step_resume_stop(tmp_path: Path) -> None:
     worker, _, events = make_worker(tmp_path)
     start(worker, "a", {"optimizer": "sgd", "momentum": 0.9})
     spin(worker, 3)
-    worker.handle(Pause(run_id="a"))
+    worker.handle(wire.Pause(run_id="a"))
     step = worker.runs["a"].job.step_count
     spin(worker, 5)
     assert worker.runs["a"].job.step_count == step  # a pause takes effect at once
     assert (tmp_path / "checkpoints" / "a.safetensors").exists()
-    worker.handle(Step(run_id="a", n=5))
+    worker.handle(wire.Step(run_id="a", n=5))
     spin(worker, 10)
     assert worker.runs["a"].job.step_count == step + 5
     kinds = [(e.type, getattr(e, "status", None)) for e in drain(events)]
     assert ("status", "paused") in kinds and ("checkpoint", None) in kinds
-    worker.handle(Update(run_id="a", changes=TrainingPatch(lr=0.5)))
+    worker.handle(wire.Update(run_id="a", changes=TrainingPatch(lr=0.5)))
     assert worker.runs["a"].job.config.lr == 0.5
     # A change each field accepts but the optimizer refuses as a whole: nesterov without momentum.
-    worker.handle(Update(run_id="a", changes=TrainingPatch(nesterov=True, momentum=0.0)))
-    assert [type(e) for e in drain(events)] == [Updated, UpdateFailed]
-    worker.handle(Stop(run_id="a"))
+    worker.handle(wire.Update(run_id="a", changes=TrainingPatch(nesterov=True, momentum=0.0)))
+    assert [type(e) for e in drain(events)] == [wire.Updated, wire.UpdateFailed]
+    worker.handle(wire.Stop(run_id="a"))
     assert "a" not in worker.runs
     last = drain(events)[-1]
-    assert isinstance(last, Status) and last.status == "stopped"
-    worker.handle(Pause(run_id="a"))
-    assert drain(events) == [UnknownRun(run_id="a", command="pause")]
+    assert isinstance(last, wire.Status) and last.status == "stopped"
+    worker.handle(wire.Pause(run_id="a"))
+    assert drain(events) == [wire.UnknownRun(run_id="a", command="pause")]
 
 
 def test_out_of_memory_fails_only_that_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,7 +99,7 @@ def test_out_of_memory_fails_only_that_run(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(worker.runs["big"].job, "step", explode)
     spin(worker, 6)
-    failed = [e for e in drain(events) if isinstance(e, Status) and e.status == "failed"]
+    failed = [e for e in drain(events) if isinstance(e, wire.Status) and e.status == "failed"]
     assert [e.run_id for e in failed] == ["big"]
     error = failed[0].error or ""
     assert "ran out of memory" in error and "batch size" in error
@@ -123,16 +110,20 @@ def test_a_run_that_cannot_load_fails_with_the_reason(tmp_path: Path) -> None:
     worker, _, events = make_worker(tmp_path)
     config = spiral_run()
     config["dataset"] = {"name": "mnist", "params": {}}
-    worker.handle(Start(run_id="m", config=RunConfig.model_validate(config)))
+    worker.handle(wire.Start(run_id="m", config=RunConfig.model_validate(config)))
     (event,) = drain(events)
-    assert isinstance(event, Status) and event.status == "failed" and "MNIST" in (event.error or "")
+    assert (
+        isinstance(event, wire.Status)
+        and event.status == "failed"
+        and "MNIST" in (event.error or "")
+    )
 
 
 def test_resume_loads_the_checkpoint(tmp_path: Path) -> None:
     worker, _, _ = make_worker(tmp_path)
     start(worker, "a")
     spin(worker, 3)
-    worker.handle(Stop(run_id="a"))
+    worker.handle(wire.Stop(run_id="a"))
     worker2, _, _ = make_worker(tmp_path)
     start(worker2, "a", resume=True, paused=True)
     held = worker2.runs["a"]
@@ -152,7 +143,7 @@ def test_streaming_every_probe_leaves_training_bit_identical(tmp_path: Path) -> 
     finals = []
     for watch in ({}, topics):
         worker, _, events = make_worker(tmp_path / str(len(watch)))
-        worker.handle(Start(run_id="r", config=RunConfig.model_validate(body), watch=watch))
+        worker.handle(wire.Start(run_id="r", config=RunConfig.model_validate(body), watch=watch))
         job = worker.runs["r"].job
         while "r" in worker.runs:
             run = worker.next_run()
@@ -160,7 +151,7 @@ def test_streaming_every_probe_leaves_training_bit_identical(tmp_path: Path) -> 
             run.due.clear()  # every probe due at every slice
             worker.slice(run)
         kinds = [type(e) for e in drain(events)]
-        assert (ProbeFrame in kinds) == bool(watch)
+        assert (wire.ProbeFrame in kinds) == bool(watch)
         assert isinstance(job, Trainer)
         finals.append(job.model.state_dict())
     for a, b in zip(finals[0].values(), finals[1].values(), strict=True):
