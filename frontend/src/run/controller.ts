@@ -50,17 +50,15 @@ export interface Controls {
 
 /**
  * What may be done to the run comes from the server's lifecycle table: the `actions` of
- * its answers and status frames; nothing the server does not list is ever sent. The table
- * also accepts controls that change nothing (start or resume a running run, pause a paused
- * one), so whether the run is moving (running or queued) only leaves those out.
+ * its answers and status frames list the controls that would do something now, and
+ * nothing they do not list is ever sent.
  */
-export function controlsOf(run: Pick<RunState, "status" | "actions">): Controls {
+export function controlsOf(run: Pick<RunState, "actions">): Controls {
   const allowed = (action: RunAction) => run.actions.includes(action);
-  const moving = run.status === "running" || run.status === "queued";
   return {
-    play: moving ? null : allowed("resume") ? "resume" : allowed("start") ? "start" : null,
-    pause: moving && allowed("pause"),
-    step: !moving && allowed("step"),
+    play: allowed("resume") ? "resume" : allowed("start") ? "start" : null,
+    pause: allowed("pause"),
+    step: allowed("step"),
     stop: allowed("stop"),
     update: allowed("update"),
   };

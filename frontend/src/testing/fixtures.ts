@@ -70,10 +70,11 @@ export function actionsOf(status: RunStatus): RunAction[] {
     case "created":
       return ["start", "step", "stop", "update"];
     case "queued":
+      return ["pause", "step", "stop", "update"];
     case "paused":
-      return ["start", "pause", "resume", "step", "stop", "update"];
+      return ["start", "resume", "step", "stop", "update"];
     case "running":
-      return ["start", "pause", "resume", "stop", "update"];
+      return ["pause", "stop", "update"];
     default:
       return [];
   }
