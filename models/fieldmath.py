@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+Pair = tuple[int, int]  # (height, width) of a window's kernel, stride, padding or dilation
+
 
 def _number(v: Fraction) -> int | float:
     """An exact value as an int when whole, else a float (for JSON)."""
@@ -91,23 +93,11 @@ class Field2d:
     h: AxisField = AxisField()
     w: AxisField = AxisField()
 
-    def conv(
-        self,
-        k: tuple[int, int],
-        s: tuple[int, int],
-        p: tuple[int, int],
-        d: tuple[int, int] = (1, 1),
-    ) -> Field2d:
+    def conv(self, k: Pair, s: Pair, p: Pair, d: Pair = (1, 1)) -> Field2d:
         """Both axes through a window op."""
         return Field2d(self.h.conv(k[0], s[0], p[0], d[0]), self.w.conv(k[1], s[1], p[1], d[1]))
 
-    def transposed(
-        self,
-        k: tuple[int, int],
-        s: tuple[int, int],
-        p: tuple[int, int],
-        d: tuple[int, int] = (1, 1),
-    ) -> Field2d:
+    def transposed(self, k: Pair, s: Pair, p: Pair, d: Pair = (1, 1)) -> Field2d:
         """Both axes through a transposed convolution."""
         return Field2d(
             self.h.transposed(k[0], s[0], p[0], d[0]), self.w.transposed(k[1], s[1], p[1], d[1])

@@ -73,6 +73,11 @@ def _adam_options(cfg: TrainingConfig) -> Options:
     }
 
 
+def _adam_like(name: str, doc: str, cls: type[torch.optim.Optimizer]) -> OptimizerDef:
+    """An entry of the Adam family: the same hyperparameters, another update rule."""
+    return OptimizerDef(name, doc, cls, _ADAM_FIELDS, _adam_options)
+
+
 _ENTRIES = (
     OptimizerDef(
         name="sgd",
@@ -100,20 +105,12 @@ _ENTRIES = (
             "weight_decay": c.weight_decay,
         },
     ),
-    OptimizerDef(
-        name="adam",
-        doc="Momentum and RMSProp together, with bias correction; weight decay as an L2 term.",
-        cls=torch.optim.Adam,
-        hyperparameters=_ADAM_FIELDS,
-        options=_adam_options,
+    _adam_like(
+        "adam",
+        "Momentum and RMSProp together, with bias correction; weight decay as an L2 term.",
+        torch.optim.Adam,
     ),
-    OptimizerDef(
-        name="adamw",
-        doc="Adam with weight decay decoupled from the gradient.",
-        cls=torch.optim.AdamW,
-        hyperparameters=_ADAM_FIELDS,
-        options=_adam_options,
-    ),
+    _adam_like("adamw", "Adam with weight decay decoupled from the gradient.", torch.optim.AdamW),
 )
 
 OPTIMIZERS: dict[str, OptimizerDef] = {entry.name: entry for entry in _ENTRIES}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
@@ -15,26 +15,22 @@ from server.store import Store
 
 def get_settings(conn: HTTPConnection) -> Settings:
     """The app's settings."""
-    settings: Settings = conn.app.state.settings
-    return settings
+    return cast(Settings, conn.app.state.settings)
 
 
 def get_store(conn: HTTPConnection) -> Store:
     """The run store."""
-    store: Store = conn.app.state.store
-    return store
+    return cast(Store, conn.app.state.store)
 
 
 def get_manager(conn: HTTPConnection) -> RunManager:
     """The run manager."""
-    manager: RunManager = conn.app.state.manager
-    return manager
+    return cast(RunManager, conn.app.state.manager)
 
 
 def get_hub(conn: HTTPConnection) -> Hub:
     """The stream hub."""
-    hub: Hub = conn.app.state.hub
-    return hub
+    return cast(Hub, conn.app.state.hub)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

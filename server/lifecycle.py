@@ -50,6 +50,18 @@ TRANSITIONS: Final[dict[RunStatus, dict[RunAction, RunStatus]]] = {
     "failed": {},
 }
 
+# Accepted and answered, but changing nothing (a second start of a running run): such
+# repeats are harmless to send, and no run lists them among the actions it offers.
+ALREADY: Final[frozenset[tuple[RunStatus, RunAction]]] = frozenset(
+    {
+        ("queued", "start"),
+        ("queued", "resume"),
+        ("running", "start"),
+        ("running", "resume"),
+        ("paused", "pause"),
+    }
+)
+
 # Why an action is refused, in words; `{status}` is the run's status.
 _REFUSED: Final[dict[RunAction, str]] = {
     "start": "the run is {status}; create a new run to train again",
@@ -77,8 +89,8 @@ class RunNotFoundError(Exception):
 
 
 def allowed(status: RunStatus) -> list[RunAction]:
-    """The actions a run in this status accepts, in the table's order."""
-    return [a for a in ACTIONS if a in TRANSITIONS[status]]
+    """The actions that do something to a run in this status, in the table's order."""
+    return [a for a in ACTIONS if a in TRANSITIONS[status] and (status, a) not in ALREADY]
 
 
 def transition(status: RunStatus, action: RunAction) -> RunStatus:

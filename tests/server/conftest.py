@@ -44,6 +44,18 @@ def spiral_run(max_steps: int = 5000, **training: Any) -> dict[str, Any]:
     return run
 
 
+def created_status(run_id: str) -> dict[str, Any]:
+    """The status frame a viewer of a new run receives first."""
+    return {
+        "type": "status",
+        "run_id": run_id,
+        "status": "created",
+        "error": None,
+        "step": 0,
+        "actions": ["start", "step", "stop", "update"],
+    }
+
+
 def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
     """Poll until check() is truthy; fail the test on timeout."""
     deadline = time.monotonic() + timeout

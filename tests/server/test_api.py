@@ -14,7 +14,7 @@ from models.layers import LAYERS
 from server.app import create_app
 from server.probe_frames import unpack_probe
 from tests.models.helpers import chain, mlp
-from tests.server.conftest import make_settings, spiral_run, wait_until
+from tests.server.conftest import created_status, make_settings, spiral_run, wait_until
 
 
 def status_of(client: TestClient, run_id: str) -> str:
@@ -190,15 +190,7 @@ def test_unknown_runs_are_404(client: TestClient) -> None:
 def test_stream_metrics_status_and_controls(client: TestClient) -> None:
     run_id = client.post("/api/runs", json=spiral_run(max_steps=100_000)).json()["id"]
     with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
-        first = ws.receive_json()
-        assert first == {
-            "type": "status",
-            "run_id": run_id,
-            "status": "created",
-            "error": None,
-            "step": 0,
-            "actions": ["start", "step", "stop", "update"],
-        }
+        assert ws.receive_json() == created_status(run_id)
         ws.send_json({"type": "subscribe", "topics": ["metrics"], "max_hz": 20})
         ws.send_json({"type": "control", "action": "start"})
         rows: list[dict[str, Any]] = []

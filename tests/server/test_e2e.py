@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 
 from server.client import LayerLabClient
-from tests.server.conftest import spiral_run
+from tests.server.conftest import created_status, spiral_run
 from tests.server.servers import Server, ServerPool
 
 DEADLINE_S = 60.0  # to reach each milestone on a loaded machine
@@ -149,14 +149,7 @@ def test_status_frames_do_not_overtake_metric_rows(server: Server) -> None:
         client.stream(run_id, ("metrics",), max_hz=0.2, timeout=DEADLINE_S),
     )
     try:
-        assert next(frames) == {
-            "type": "status",
-            "run_id": run_id,
-            "status": "created",
-            "error": None,
-            "step": 0,
-            "actions": ["start", "step", "stop", "update"],
-        }
+        assert next(frames) == created_status(run_id)
         client.control(run_id, "start")
         last_step = 0
         for frame in frames:

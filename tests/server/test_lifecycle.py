@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from server.lifecycle import (
     ACTIONS,
     ACTIVE,
+    ALREADY,
     TERMINAL,
     TRANSITIONS,
     RunAction,
@@ -36,13 +37,16 @@ def test_finished_runs_take_no_action_and_live_runs_can_always_stop() -> None:
     for status in (*ACTIVE, "created"):
         assert "stop" in allowed(status) and "update" in allowed(status)
     assert "step" not in allowed("running")  # pause first
+    assert allowed("running") == ["pause", "stop", "update"]  # start again: accepted, listed not
+    assert allowed("paused") == ["start", "resume", "step", "stop", "update"]
     assert transition("paused", "start") == transition("paused", "resume") == "running"
 
 
 @pytest.mark.parametrize(("status", "action"), list(itertools.product(STATUSES, ACTIONS)))
 def test_a_refusal_says_why_in_words(status: RunStatus, action: RunAction) -> None:
-    if action in allowed(status):
+    if action in TRANSITIONS[status]:
         assert transition(status, action) in STATUSES
+        assert (action in allowed(status)) == ((status, action) not in ALREADY)
         return
     with pytest.raises(RunStateError) as info:
         transition(status, action)
@@ -72,6 +76,8 @@ def test_rest_stream_and_records_follow_the_table(client: TestClient) -> None:
         assert frame["actions"] == allowed("running")
     record = client.get(f"/api/runs/{run_id}").json()
     assert record["actions"] == allowed(record["status"])
+    again = client.post(f"/api/runs/{run_id}/start")  # a repeat: answered, nothing changes
+    assert again.status_code == 200 and again.json()["status"] in ("queued", "running")
     client.post(f"/api/runs/{run_id}/stop")
     wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["actions"] == [], what="stopped")
     assert client.delete(f"/api/runs/{run_id}").status_code == 204

@@ -29,8 +29,8 @@ export interface PointsPreview {
   labelRange: [number, number];
 }
 
-export interface ImagesPreview {
-  kind: "images";
+/** Images of one split, as a grid draws them. */
+interface ImageSamples {
   name: string;
   task: string;
   classNames: string[];
@@ -40,19 +40,15 @@ export interface ImagesPreview {
   c: number;
   h: number;
   w: number;
+}
+
+export interface ImagesPreview extends ImageSamples {
+  kind: "images";
   labels: number[];
 }
 
-export interface SegmentationPreview {
+export interface SegmentationPreview extends ImageSamples {
   kind: "segmentation";
-  name: string;
-  task: string;
-  classNames: string[];
-  images: Float32Array;
-  count: number;
-  c: number;
-  h: number;
-  w: number;
   /** [count, h, w] flat: each pixel's class. */
   masks: Float32Array;
 }
