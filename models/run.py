@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from models.analysis import validate_on_dataset
 from models.errors import InvalidSpecError, SpecError
 from models.optim import TrainingConfig
-from models.spec import NetworkSpec, load_spec
+from models.spec import NetworkSpec, ParamValue, load_spec
 
 
 class DatasetRef(BaseModel):
@@ -20,7 +20,7 @@ class DatasetRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="A dataset from GET /api/datasets.")
-    params: dict[str, Any] = Field(default_factory=dict, description="The dataset's params.")
+    params: dict[str, ParamValue] = Field(default_factory=dict, description="The dataset's params.")
 
 
 class RunConfig(BaseModel):

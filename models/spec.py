@@ -6,13 +6,17 @@ import difflib
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, WithJsonSchema
 
 from models.errors import SpecError
 from models.layers import LAYERS, Layer, LayerParams
 from models.layers.core import OutputParams
+
+# A param as JSON gives it (a number, a string, a list...), checked later by its layer or
+# dataset; never an arbitrary Python object.
+ParamValue = Annotated[JsonValue, WithJsonSchema({"description": "A JSON value."})]
 
 MAX_NODES = 2000
 MAX_EDGES = 8000
@@ -32,7 +36,7 @@ class NodeSpec(BaseModel):
 
     id: str = Field(min_length=1, max_length=64, description="The user's id, unique in the spec.")
     type: str = Field(description="A layer type from GET /api/layers.")
-    params: dict[str, Any] = Field(default_factory=dict, description="The layer's params.")
+    params: dict[str, ParamValue] = Field(default_factory=dict, description="The layer's params.")
     position: Position | None = Field(
         None, description="Editor position; ignored by the engine.", exclude_if=lambda v: v is None
     )

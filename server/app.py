@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -41,6 +42,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         components = schema["components"]["schemas"]
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
+        # Pydantic lists JsonValue's (empty) definition even when each use carries a schema
+        # of its own (models.spec.ParamValue); nothing refers to it.
+        if "#/components/schemas/JsonValue" not in json.dumps(schema):
+            components.pop("JsonValue", None)
         components.setdefault(
             "ErrorList", ErrorList.model_json_schema(ref_template="#/components/schemas/{model}")
         )
