@@ -52,10 +52,10 @@ TRANSITIONS: Final[dict[RunStatus, dict[RunAction, RunStatus]]] = {
 
 # Accepted and answered, but changing nothing (a second start of a running run): such
 # repeats are harmless to send, and no run lists them among the actions it offers.
+# Resuming a queued run is not one: it may be queued to take single steps, paused after.
 ALREADY: Final[frozenset[tuple[RunStatus, RunAction]]] = frozenset(
     {
         ("queued", "start"),
-        ("queued", "resume"),
         ("running", "start"),
         ("running", "resume"),
         ("paused", "pause"),

@@ -30,6 +30,7 @@ from server import protocol as wire
 from server.hub import Hub
 from server.lifecycle import (
     ACTIVE,
+    ALREADY,
     TERMINAL,
     ControlAction,
     RunAction,
@@ -378,12 +379,10 @@ class RunManager:
     def control(self, run_id: str, action: ControlAction, n: int = 1) -> RunRecord:
         """Apply start, pause, resume, step or stop through the lifecycle table."""
         record, _ = self._check(run_id, action)
+        if (record.status, action) in ALREADY:
+            return record  # a repeat: the run already does what was asked
         held = record.id in self.held
         match action:
-            case "start" if record.status == "created":
-                self._load(record, paused=False)
-            case "start" if record.status != "paused":
-                pass  # queued or running already
             case "start" | "resume":
                 if held:
                     self._send(wire.Resume(run_id=run_id))

@@ -202,7 +202,7 @@ describe("RunController", () => {
   test("controlsOf: exactly the lifecycle table's actions", () => {
     const of = (status: RunStatus) => controlsOf({ actions: actionsOf(status) });
     expect(of("created")).toEqual({ play: "start", pause: false, step: true, stop: true, update: true });
-    expect(of("queued")).toEqual({ play: null, pause: true, step: true, stop: true, update: true });
+    expect(of("queued")).toEqual({ play: "resume", pause: true, step: true, stop: true, update: true });
     expect(of("running")).toEqual({ play: null, pause: true, step: false, stop: true, update: true });
     expect(of("paused")).toEqual({ play: "resume", pause: false, step: true, stop: true, update: true });
     expect(of("completed")).toEqual({ play: null, pause: false, step: false, stop: false, update: false });

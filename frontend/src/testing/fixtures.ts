@@ -70,7 +70,7 @@ export function actionsOf(status: RunStatus): RunAction[] {
     case "created":
       return ["start", "step", "stop", "update"];
     case "queued":
-      return ["pause", "step", "stop", "update"];
+      return ["pause", "resume", "step", "stop", "update"];
     case "paused":
       return ["start", "resume", "step", "stop", "update"];
     case "running":
