@@ -370,6 +370,42 @@ describe("the playground", () => {
     expect(await page.getByTestId("dataset-select").inputValue()).toBe("moons");
   });
 
+  test("8. the optimizer menu and its fields come from the server's registry; the buttons follow the run's actions", async () => {
+    const page = await open();
+    const registry = (await (await fetch(`${baseUrl}/api/optimizers`)).json()) as {
+      name: string;
+      params_schema: { properties: Record<string, unknown> };
+    }[];
+    const offered = await page.getByTestId("optimizer-select").locator("option").evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    expect(offered).toEqual(registry.map((o) => o.name));
+    for (const entry of registry) {
+      await page.getByTestId("optimizer-select").selectOption(entry.name);
+      for (const field of ["lr", "momentum", "nesterov", "alpha", "beta1", "beta2", "eps", "weight_decay"]) {
+        const shown = await page.getByTestId(`${field.replace("_", "-")}-input`).count();
+        expect(shown, `${entry.name}: ${field}`).toBe(field in entry.params_schema.properties ? 1 : 0);
+      }
+    }
+
+    // RMSProp's own decay changes live while it trains; the buttons are what the run allows.
+    await page.getByTestId("optimizer-select").selectOption("rmsprop");
+    await page.getByTestId("btn-play").click();
+    await expect.poll(() => text(page, "run-status"), { timeout: 30_000 }).toContain("running");
+    const runs = async () => (await (await fetch(`${baseUrl}/api/runs`)).json()) as { actions: string[]; config: { training: { alpha: number } } }[];
+    expect((await runs())[0]?.actions).toEqual(["pause", "stop", "update"]);
+    expect(await page.getByTestId("btn-play").isDisabled()).toBe(true);
+    expect(await page.getByTestId("btn-step").isDisabled()).toBe(true);
+    expect(await page.getByTestId("btn-pause").isDisabled()).toBe(false);
+    await page.getByTestId("alpha-input").fill("0.95");
+    await expect.poll(async () => (await runs())[0]?.config.training.alpha, { timeout: 10_000 }).toBe(0.95);
+    await page.getByTestId("btn-pause").click();
+    await expect.poll(() => text(page, "run-status"), { timeout: 15_000 }).toContain("paused");
+    expect(await page.getByTestId("btn-play").isDisabled()).toBe(false);
+    expect(await page.getByTestId("btn-step").isDisabled()).toBe(false);
+    expect(await page.getByTestId("btn-pause").isDisabled()).toBe(true);
+    await page.getByTestId("btn-reset").click();
+    await expect.poll(() => text(page, "run-status")).toContain("idle");
+  });
+
   test("7. the stream drops with the server and comes back without a reload", async () => {
     const first = await startServer();
     let server = first;
