@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import torch
-from fastapi.testclient import TestClient
 
 from models.presets import PRESETS
 from models.probes import registry
@@ -15,7 +14,6 @@ from models.probes.dispatch import ProbeError, run_probe
 from models.probes.registry import PROBES, Applies, NoOptions, ProbeDef, probe_catalog
 from models.probes.result import ProbeResult
 from models.train import Trainer
-from server.app import create_app
 from tests.models.helpers import chain, mlp
 
 CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
@@ -102,11 +100,8 @@ def test_options_are_checked_by_the_probe_that_reads_them() -> None:
     assert square.arrays["erf"].max() == pytest.approx(1.0)
 
 
-def test_the_catalog_is_served() -> None:
-    with TestClient(create_app()) as client:
-        served = client.get("/api/probes").json()
-    assert served == probe_catalog()
-    by_name = {e["name"]: e for e in served}
+def test_the_catalog_says_where_each_probe_applies() -> None:
+    by_name = {e["name"]: e for e in probe_catalog()}
     assert by_name["feature_maps"]["scope"] == "node"
     assert by_name["feature_maps"]["applies"]["output_rank"] == 3
     assert by_name["decision_boundary"]["applies"]["input_shape"] == [2]
@@ -114,7 +109,7 @@ def test_the_catalog_is_served() -> None:
 
 
 def test_adding_a_probe_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A new entry alone: it is served, computed on demand, and refused where it does not apply."""
+    """A new entry alone: it is catalogued and computed on demand."""
 
     def norm(on: registry.Probed, node: str, options: NoOptions) -> ProbeResult:
         with torch.no_grad():
@@ -131,5 +126,4 @@ def test_adding_a_probe_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setitem(registry.PROBES, "output_norm", entry)
     assert run_probe(trainer("plane regression"), "output_norm").meta["norm"] > 0
-    with TestClient(create_app()) as client:
-        assert client.get("/api/probes").json()[-1]["name"] == "output_norm"
+    assert probe_catalog()[-1]["name"] == "output_norm"

@@ -1,0 +1,36 @@
+"""GET /api/optimizers and GET /api/probes serve the registries, entries added included."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import torch
+from fastapi.testclient import TestClient
+
+from models import optimizers
+from models.optim import optimizer_catalog
+from models.optimizers import OptimizerDef
+from models.probes import registry
+from models.probes.registry import PROBES, probe_catalog
+
+
+def test_optimizers_are_served_as_catalogued(client: TestClient) -> None:
+    assert client.get("/api/optimizers").json() == optimizer_catalog()
+
+
+def test_probes_are_served_as_catalogued(client: TestClient) -> None:
+    assert client.get("/api/probes").json() == probe_catalog()
+
+
+def test_a_new_entry_is_served_without_touching_the_server(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nadam = OptimizerDef(
+        "nadam", "Adam with Nesterov momentum.", torch.optim.NAdam, ("lr",), lambda c: {"lr": c.lr}
+    )
+    monkeypatch.setitem(optimizers.OPTIMIZERS, "nadam", nadam)
+    norms = replace(PROBES["weights"], name="norms", doc="Weight norms again.")
+    monkeypatch.setitem(registry.PROBES, "norms", norms)
+    assert client.get("/api/optimizers").json()[-1]["name"] == "nadam"
+    assert client.get("/api/probes").json()[-1]["name"] == "norms"
