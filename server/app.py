@@ -10,11 +10,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__
+from server.guard import RequestGuard
 from server.hub import Hub
 from server.manager import RunManager
 from server.routers import meta, networks, probes, runs, stream
@@ -90,6 +92,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=422, content={"detail": "invalid request", "errors": errors}
         )
 
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    # Outermost: a foreign host or origin is refused before anything else runs.
+    app.add_middleware(RequestGuard, hosts=settings.hosts(), origins=settings.allowed_origins)
     for router in (meta.router, networks.router, runs.router, probes.router, stream.router):
         app.include_router(router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -7,6 +7,11 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from server.guard import ANY_HOST
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
 
 class Limits(BaseSettings):
     """Bounds that keep one user from exhausting the server."""
@@ -42,3 +47,26 @@ class Settings(BaseSettings):
         0, ge=0, description="Worker's torch threads; 0 picks one per run's share."
     )
     limits: Limits = Field(default_factory=Limits)
+    allowed_hosts: list[str] | None = Field(
+        None,
+        description="Host names the server answers to (a guard against DNS rebinding); by "
+        "default 127.0.0.1, localhost, [::1] and the --host it binds; '*' for any (the "
+        "default when it binds every interface).",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:5173", "http://127.0.0.1:5173"],
+        description="Origins (scheme://host:port) besides the server's own whose pages may "
+        "change state or open streams; by default the frontend's dev server.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins answered with CORS headers; none by default."
+    )
+
+    def hosts(self) -> list[str]:
+        """The Host names answered to."""
+        if self.allowed_hosts is not None:
+            return self.allowed_hosts
+        if self.host in WILDCARD_HOSTS:
+            return [ANY_HOST]
+        bound = f"[{self.host}]" if ":" in self.host else self.host
+        return list(dict.fromkeys([*LOCAL_HOSTS, bound.lower()]))

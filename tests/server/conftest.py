@@ -25,6 +25,7 @@ def make_settings(data_dir: Path, **limits: Any) -> Settings:
         checkpoint_s=0.5,
         torch_threads=1,
         limits=Limits(**{"max_runs": 8, "max_params": 200_000, **limits}),
+        allowed_hosts=["127.0.0.1", "localhost", "testserver"],  # TestClient's host
     )
 
 
