@@ -352,18 +352,17 @@ class RunManager:
 
     def active_count(self) -> int:
         """Runs queued, running or paused."""
-        return sum(1 for r in self.store.list_runs() if r.status in ACTIVE)
+        return self.store.count_runs(ACTIVE)
 
     def _load(self, record: RunRecord, *, paused: bool, steps: int = 0) -> None:
         """Have the worker load a run (from its checkpoint if it has one)."""
-        if record.status not in ACTIVE and self.active_count() >= self.settings.limits.max_runs:
+        limit = self.settings.limits.max_runs
+        if not self.store.admit(record.id, ACTIVE, limit):
             raise RunStateError(
-                f"the server's limit of {self.settings.limits.max_runs} active runs is reached; "
-                "stop or delete a run first"
+                f"the server's limit of {limit} active runs is reached; stop or delete a run first"
             )
         with self.lock:
             self.held.add(record.id)
-        self.store.update_run(record.id, status="queued", error=None)
         self._send(
             wire.Start(
                 run_id=record.id,

@@ -386,6 +386,30 @@ class Store:
             for row in rows
         ]
 
+    def count_runs(self, statuses: Sequence[RunStatus]) -> int:
+        """How many runs have one of these statuses (one COUNT, nothing parsed)."""
+        marks = ", ".join("?" * len(statuses))
+        with self._locked() as conn:
+            count: int = conn.execute(
+                f"SELECT COUNT(*) FROM runs WHERE status IN ({marks})", tuple(statuses)
+            ).fetchone()[0]
+        return count
+
+    def admit(self, run_id: str, active: Sequence[RunStatus], limit: int) -> bool:
+        """Mark a run queued if it is active already or fewer than `limit` runs are.
+
+        One statement under the store's lock, so concurrent starts cannot all see room.
+        """
+        marks = ", ".join("?" * len(active))
+        with self._locked() as conn, self._transaction():
+            cursor = conn.execute(
+                f"UPDATE runs SET status = 'queued', error = NULL, updated_at = ? WHERE id = ? "
+                f"AND (status IN ({marks}) OR (SELECT COUNT(*) FROM runs WHERE status IN "
+                f"({marks})) < ?)",
+                (_dump_time(_now()), run_id, *active, *active, limit),
+            )
+            return cursor.rowcount > 0
+
     def interrupted(self) -> list[RunRecord]:
         """Runs left running or queued (by a server that stopped), oldest first."""
         with self._locked() as conn:
