@@ -108,6 +108,21 @@ def apply_live(optimizer: torch.optim.Optimizer, cfg: TrainingConfig) -> None:
     cfg.entry.apply(optimizer, cfg)
 
 
+def unknown_hyperparameters() -> dict[str, list[str]]:
+    """Registry entries naming fields TrainingConfig lacks (a new field belongs there too)."""
+    fields = TrainingConfig.model_fields
+    return {
+        entry.name: missing
+        for entry in OPTIMIZERS.values()
+        if (missing := [h for h in entry.hyperparameters if h not in fields])
+    }
+
+
+# An entry reading a field that does not exist would fail only when served: fail at import.
+if unknown := unknown_hyperparameters():
+    raise ImportError(f"optimizer entries read settings TrainingConfig lacks: {unknown}")
+
+
 def optimizer_catalog() -> list[dict[str, Any]]:
     """Every optimizer: name, doc, hyperparameters as JSON Schema, the fields changed live."""
     fields = TrainingConfig.model_json_schema()["properties"]

@@ -37,23 +37,23 @@ def to_json(value: Any) -> str:
     except (TypeError, ValueError):
         pass  # The rare slow path: something to convert, such as a NaN loss or a numpy scalar.
     try:
-        return json.dumps(_plain(value), allow_nan=False, separators=(",", ":"))
+        return json.dumps(plain(value), allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise TypeError(f"not JSON-serialisable: {exc}") from exc
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """The value with numpy/torch turned into Python and non-finite floats into None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     if isinstance(value, np.ndarray | np.generic):
-        return _plain(value.tolist())
+        return plain(value.tolist())
     if isinstance(value, torch.Tensor):
-        return _plain(value.detach().cpu().tolist())
+        return plain(value.detach().cpu().tolist())
     return value
 
 

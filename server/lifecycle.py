@@ -50,9 +50,11 @@ TRANSITIONS: Final[dict[RunStatus, dict[RunAction, RunStatus]]] = {
     "failed": {},
 }
 
-# Accepted and answered, but changing nothing (a second start of a running run): such
-# repeats are harmless to send, and no run lists them among the actions it offers.
-# Resuming a queued run is not one: it may be queued to take single steps, paused after.
+# Accepted but not offered: repeats of what the run does already (as its status says).
+# They are still passed on to the worker, except a second start: the status the store
+# holds may be a moment behind the worker (a pause on its way), and the worker applies
+# controls in the order they were sent. Resuming a queued run is a real action: it may
+# be queued to take single steps.
 ALREADY: Final[frozenset[tuple[RunStatus, RunAction]]] = frozenset(
     {
         ("queued", "start"),

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from pydantic import JsonValue
 
@@ -30,7 +30,6 @@ from server import protocol as wire
 from server.hub import Hub
 from server.lifecycle import (
     ACTIVE,
-    ALREADY,
     TERMINAL,
     ControlAction,
     RunAction,
@@ -186,7 +185,7 @@ class RunManager:
         self.worker = WorkerHandle(self._options(), self._on_event)
 
     def close(self) -> None:
-        """wire.Checkpoint running runs and stop the worker (server shutdown)."""
+        """Checkpoint running runs and stop the worker (server shutdown)."""
         if self.worker is not None:
             self.worker.close()
             self.worker = None
@@ -271,7 +270,8 @@ class RunManager:
             )
             return
         log.error(
-            "run %s: the worker does not hold it (command '%s'); marking it paused",
+            "run %s: the worker does not hold it (command '%s'); it comes back from its "
+            "checkpoint, or fails without one",
             event.run_id,
             event.command,
         )
@@ -287,8 +287,7 @@ class RunManager:
             self._apply_status(
                 event.run_id,
                 "paused",
-                f"the training process lost this run; resume to continue from its last "
-                f"checkpoint (step {record.step})",
+                "the training process lost this run; resume to continue from its last checkpoint",
                 None,
             )
 
@@ -324,7 +323,7 @@ class RunManager:
                 run_id,
                 "failed",
                 f"the training process stopped unexpectedly (exit code {exitcode}); this run was "
-                "lost at its last reported step. wire.Start a new run to train again.",
+                "lost at its last reported step. Start a new run to train again.",
                 None,
             )
         self.restarts += 1
@@ -371,17 +370,17 @@ class RunManager:
                 paused=paused,
                 steps=steps,
                 watch=self.watched(record.id),
-                options=self.probe_options.get(record.id, wire.ProbeOptions()),
+                options=self.probe_options.get(record.id, {}),
             )
         )
 
     def control(self, run_id: str, action: ControlAction, n: int = 1) -> RunRecord:
         """Apply start, pause, resume, step or stop through the lifecycle table."""
-        record, _ = self._check(run_id, action)
-        if (record.status, action) in ALREADY:
-            return record  # a repeat: the run already does what was asked
+        record, target = self._check(run_id, action)
         held = record.id in self.held
         match action:
+            case "start" if target == record.status:
+                pass  # started already: queued or running
             case "start" | "resume":
                 if held:
                     self._send(wire.Resume(run_id=run_id))
@@ -400,6 +399,8 @@ class RunManager:
                     self._send(wire.Stop(run_id=run_id))
                 else:
                     self._apply_status(run_id, "stopped", None, None)
+            case _:
+                assert_never(action)
         return self.get(run_id)
 
     def start_run(self, run_id: str) -> RunRecord:
@@ -407,11 +408,11 @@ class RunManager:
         return self.control(run_id, "start")
 
     def pause(self, run_id: str) -> RunRecord:
-        """wire.Pause a running run (it checkpoints)."""
+        """Pause a running run (it checkpoints)."""
         return self.control(run_id, "pause")
 
     def resume(self, run_id: str) -> RunRecord:
-        """wire.Resume a paused run, from its checkpoint after a restart."""
+        """Resume a paused run, from its checkpoint after a restart."""
         return self.control(run_id, "resume")
 
     def step(self, run_id: str, n: int) -> RunRecord:
@@ -419,7 +420,7 @@ class RunManager:
         return self.control(run_id, "step", n)
 
     def stop(self, run_id: str) -> RunRecord:
-        """wire.Stop a run for good (it checkpoints)."""
+        """Stop a run for good (it checkpoints)."""
         return self.control(run_id, "stop")
 
     def update_training(self, run_id: str, patch: TrainingPatch) -> RunRecord:
@@ -440,7 +441,7 @@ class RunManager:
         return updated
 
     def watched(self, run_id: str) -> dict[str, float]:
-        """wire.Probe topics someone watches on this run, at the highest rate asked."""
+        """Probe topics someone watches on this run, at the highest rate asked."""
         return {t: hz for t, hz in self.hub.wanted(run_id).items() if is_probe_topic(t)}
 
     def watch(self, run_id: str, options: wire.ProbeOptions | None = None) -> None:
@@ -452,7 +453,7 @@ class RunManager:
                 wire.Watch(
                     run_id=run_id,
                     topics=self.watched(run_id),
-                    options=self.probe_options.get(run_id, wire.ProbeOptions()),
+                    options=self.probe_options.get(run_id, {}),
                 )
             )
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from models.spec import ParamValue
 from models.train import MetricsRow
 from server.lifecycle import ControlAction, RunAction, RunStatus
 
@@ -32,6 +33,9 @@ class Subscribe(_Client):
     since: int | None = Field(None, ge=-1, le=MAX_SINCE, description="Send rows after this step.")
     sample: int | None = Field(None, ge=0, le=1_000_000, description="Feature maps' test sample.")
     reduction: Literal["abs", "square"] | None = Field(None, description="ERF: |g| or g^2.")
+    options: dict[str, ParamValue] | None = Field(
+        None, description="Other probe options by name (GET /api/probes lists each probe's)."
+    )
 
 
 class Unsubscribe(_Client):

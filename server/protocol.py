@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from models.optim import TrainingConfig, TrainingPatch
 from models.run import RunConfig
+from models.spec import ParamValue
 from models.train import MetricsRow
 from server.lifecycle import RunStatus
 
@@ -37,13 +38,9 @@ class RunMessage(Message):
     run_id: str
 
 
-class ProbeOptions(BaseModel):
-    """Options viewers set for a run's probes; each probe reads the ones it takes."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    sample: int = Field(0, ge=0, le=1_000_000, description="Test sample for feature maps.")
-    reduction: Literal["abs", "square"] = Field("abs", description="ERF: mean |g| or g^2.")
+# Options viewers set for a run's probes (sample, reduction, resolution...): JSON values,
+# which each probe's own options model (the probe registry) checks when it runs.
+ProbeOptions = dict[str, ParamValue]
 
 
 # --- commands: web process -> worker ------------------------------------------------------
@@ -58,7 +55,7 @@ class Start(RunMessage):
     paused: bool = False
     steps: int = Field(0, ge=0, description="Single steps to take while paused.")
     watch: dict[str, float] = Field(default_factory=dict)
-    options: ProbeOptions = Field(default_factory=ProbeOptions)
+    options: ProbeOptions = Field(default_factory=dict)
 
 
 class Pause(RunMessage):
@@ -104,7 +101,7 @@ class Watch(RunMessage):
 
     type: Literal["watch"] = "watch"
     topics: dict[str, float]
-    options: ProbeOptions = Field(default_factory=ProbeOptions)
+    options: ProbeOptions = Field(default_factory=dict)
 
 
 class Probe(RunMessage):
@@ -114,7 +111,7 @@ class Probe(RunMessage):
     request_id: str
     topic: str
     node: str | None = None
-    options: ProbeOptions = Field(default_factory=ProbeOptions)
+    options: ProbeOptions = Field(default_factory=dict)
 
 
 class Shutdown(Message):

@@ -22,6 +22,7 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 
 import torch
+from pydantic import ValidationError
 
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.datasets import DatasetError
@@ -32,6 +33,7 @@ from models.probes.dispatch import ProbeError
 from models.probes.result import ProbeResult
 from models.train import StepResult
 from server import protocol as wire
+from server.frames import plain
 from server.lifecycle import RunStatus
 
 log = logging.getLogger("layerlab.worker")
@@ -65,7 +67,7 @@ class HeldRun:
     last_eval: float = 0.0
     last_checkpoint: float = field(default_factory=time.monotonic)
     watch: dict[str, float] = field(default_factory=dict)  # probe topic -> rate asked, Hz
-    options: wire.ProbeOptions = field(default_factory=wire.ProbeOptions)  # set by viewers
+    options: wire.ProbeOptions = field(default_factory=dict)  # set by viewers
     due: dict[str, float] = field(default_factory=dict)  # probe topic -> next monotonic time
     sent: dict[str, int] = field(default_factory=dict)  # probe topic -> step of its last frame
 
@@ -97,16 +99,25 @@ def readable_error(exc: BaseException) -> str:
 def payload(
     result: ProbeResult, step: int, meta: Mapping[str, object] | None = None
 ) -> wire.ProbePayload:
-    """A probe result as it crosses the seam (numpy arrays, JSON metadata)."""
-    return wire.ProbePayload.model_validate(
-        {
-            "topic": result.topic,
-            "node": result.node,
-            "step": step,
-            "meta": {**result.meta, **(meta or {})},
-            "arrays": {name: a.numpy() for name, a in result.arrays.items()},
-        }
-    )
+    """A probe result as it crosses the seam (numpy arrays, JSON metadata).
+
+    Metadata becomes plain JSON first (numpy scalars, tuples, non-finite floats), so a
+    probe's loose types cost nothing; what still is not JSON is that probe's error.
+    """
+    try:
+        return wire.ProbePayload.model_validate(
+            {
+                "topic": result.topic,
+                "node": result.node,
+                "step": step,
+                "meta": plain({**result.meta, **(meta or {})}),
+                "arrays": {name: a.numpy() for name, a in result.arrays.items()},
+            }
+        )
+    except (ValidationError, TypeError) as exc:
+        raise ProbeError(
+            f"the {result.topic} probe gave an answer that is not JSON: {exc}"
+        ) from exc
 
 
 class Worker:
@@ -224,15 +235,11 @@ class Worker:
             )
             return
         try:
-            result = run.job.probe(cmd.topic, cmd.node, cmd.options.model_dump())
+            result = payload(run.job.probe(cmd.topic, cmd.node, cmd.options), run.job.step_count)
         except ProbeError as exc:
             answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, error=str(exc))
         else:
-            answer = wire.ProbeAnswer(
-                request_id=cmd.request_id,
-                run_id=cmd.run_id,
-                probe=payload(result, run.job.step_count),
-            )
+            answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, probe=result)
         self.emit(answer)
 
     def start(self, cmd: wire.Start) -> None:
@@ -272,7 +279,7 @@ class Worker:
             torch.cuda.empty_cache()
 
     def save(self, run: HeldRun) -> None:
-        """wire.Checkpoint a run and tell the server where."""
+        """Checkpoint a run and tell the server where."""
         if run.job.diverged is not None:
             return  # NaN weights are not worth resuming from
         save_checkpoint(run.job, run.checkpoint)
@@ -296,7 +303,7 @@ class Worker:
         """
         now = time.monotonic()
         watched = sum(len(r.watch) for r in self.runs.values())
-        options = run.options.model_dump()
+        options = run.options
         for topic, hz in list(run.watch.items()):
             if now < run.due.get(topic, 0.0):
                 continue
@@ -320,7 +327,12 @@ class Worker:
                 "probe_ms": cost * 1000,
             }
             run.sent[topic] = step
-            frame = payload(result, step, rate).model_copy(update={"topic": topic})
+            try:
+                frame = payload(result, step, rate).model_copy(update={"topic": topic})
+            except ProbeError as exc:
+                run.watch.pop(topic, None)
+                self.emit(wire.ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))
+                continue
             self.emit(wire.ProbeFrame(run_id=run.run_id, probe=frame))
 
     def next_run(self) -> HeldRun | None:

@@ -2,8 +2,8 @@
 //   src/api/generated/openapi.json        -> src/api/generated/openapi.ts (openapi-typescript)
 //   src/api/generated/frames.schema.json  -> src/api/generated/frames.ts  (json-schema-to-typescript)
 // `make types` writes the JSON (server/schema_export.py) and then runs this (`npm run gen:types`).
-// The output depends only on the JSON, so src/api/generated.test.ts can regenerate it in memory
-// and fail when the committed files are stale.
+// The output depends only on the JSON (committed, and checked against the server by
+// tests/server/test_schema_export.py); npm's pre-scripts regenerate it before every build and check.
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";

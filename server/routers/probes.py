@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.probes.dispatch import PROBES, is_probe_topic
@@ -47,6 +47,7 @@ async def probe(
     run_id: str,
     topic: str,
     manager: ManagerDep,
+    request: Request,
     *,
     node: Annotated[str | None, Query(description="The node, for per-node probes.")] = None,
     sample: Annotated[
@@ -57,7 +58,12 @@ async def probe(
     """One probe now: activations, feature maps, weights, gradients, ERF, decision boundary, ..."""
     if not is_probe_topic(topic):
         raise HTTPException(404, f"no probe '{topic}'; probes: {', '.join(PROBES)}")
-    options = ProbeOptions(sample=sample, reduction=reduction)
+    # Every other query parameter is an option of the probe (GET /api/probes lists them);
+    # the probe's own options model checks them, as text the way a query gives them.
+    options: ProbeOptions = {
+        name: value for name, value in request.query_params.items() if name != "node"
+    }
+    options |= {"sample": sample, "reduction": reduction}
     try:
         reading = await manager.probe(run_id, topic, node, options)
     except RunNotFoundError as exc:

@@ -22,7 +22,7 @@ from server.messages import (
     Unsubscribe,
     parse_client_message,
 )
-from server.protocol import ProbeOptions, unhandled
+from server.protocol import unhandled
 from server.store import Store
 
 router = APIRouter(tags=["stream"])
@@ -65,8 +65,11 @@ async def _handle(
         case Subscribe():
             max_hz = sub.max_hz if message.max_hz is None else min(message.max_hz, MAX_HZ)
             hub.update(sub, add=message.topics, max_hz=max_hz)
-            given = message.model_dump(include={"sample", "reduction"}, exclude_none=True)
-            manager.watch(run_id, ProbeOptions.model_validate(given) if given else None)
+            given = {
+                **(message.options or {}),
+                **message.model_dump(include={"sample", "reduction"}, exclude_none=True),
+            }
+            manager.watch(run_id, given or None)
             if "metrics" in message.topics and message.since is not None:
                 # History first; live rows may repeat a few of these steps (clients drop
                 # rows whose step is not past the last kept).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from typing import get_args
 
 import pytest
@@ -83,3 +84,32 @@ def test_rest_stream_and_records_follow_the_table(client: TestClient) -> None:
     assert client.delete(f"/api/runs/{run_id}").status_code == 204
     missing = client.post(f"/api/runs/{run_id}/start")
     assert missing.status_code == 404 and run_id in missing.json()["detail"]
+
+
+def test_controls_sent_in_a_row_apply_in_order(client: TestClient) -> None:
+    """The stored status may lag the worker: repeats still reach it, in the order sent."""
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+
+    def status() -> str:
+        return str(client.get(f"/api/runs/{run_id}").json()["status"])
+
+    client.post(f"/api/runs/{run_id}/start")
+    wait_until(lambda: status() == "running", what="running")
+    client.post(f"/api/runs/{run_id}/pause")
+    client.post(f"/api/runs/{run_id}/resume")  # before the paused status is back
+    wait_until(lambda: status() == "running", what="running again")
+    # Many single steps, then pause while they are taken: the pause cancels the rest.
+    client.post(f"/api/runs/{run_id}/pause")
+    wait_until(lambda: status() == "paused", what="paused")
+    client.post(f"/api/runs/{run_id}/step", json={"n": 100_000})
+    client.post(f"/api/runs/{run_id}/pause")
+    seen: list[int] = []
+
+    def stopped() -> bool:
+        time.sleep(0.3)  # slices are 20 ms: a run still stepping moves in between
+        seen.append(client.get(f"/api/runs/{run_id}").json()["step"])
+        return len(seen) > 1 and seen[-1] == seen[-2]
+
+    wait_until(stopped, what="the steps to stop")
+    assert seen[-1] < 50_000 and status() == "paused"
+    client.delete(f"/api/runs/{run_id}")

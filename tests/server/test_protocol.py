@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import pickle
 import queue
 from pathlib import Path
@@ -14,11 +15,13 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from models.optim import TrainingConfig, TrainingPatch
+from models.probes.dispatch import ProbeError
+from models.probes.result import ProbeResult
 from models.run import RunConfig
 from models.train import MetricsRow
 from server import protocol as wire
 from server.manager import RunManager
-from server.worker import Worker, WorkerOptions
+from server.worker import Worker, WorkerOptions, payload
 from tests.server.conftest import spiral_run, wait_until
 
 CONFIG = RunConfig.model_validate(spiral_run())
@@ -129,3 +132,13 @@ def test_the_manager_reconciles_a_run_the_worker_lost(
     wait_until(
         lambda: client.get(f"/api/runs/{run_id}").json()["status"] == "stopped", what="stopped"
     )
+
+
+def test_probe_metadata_becomes_json_or_fails_that_probe_only() -> None:
+    loose = ProbeResult(
+        "weights:h1", "h1", {"norm": np.float32(1.5), "size": (3, 4), "nan": math.nan}
+    )
+    meta = payload(loose, 7).meta
+    assert meta == {"norm": 1.5, "size": [3, 4], "nan": None}
+    with pytest.raises(ProbeError, match="not JSON"):
+        payload(ProbeResult("weights:h1", "h1", {"bad": object()}), 7)

@@ -13,6 +13,7 @@ from models.optim import optimizer_catalog
 from models.optimizers import OptimizerDef
 from models.probes import registry
 from models.probes.registry import PROBES, probe_catalog
+from tests.server.conftest import spiral_run, wait_until
 
 
 def test_optimizers_are_served_as_catalogued(client: TestClient) -> None:
@@ -34,3 +35,16 @@ def test_a_new_entry_is_served_without_touching_the_server(
     monkeypatch.setitem(registry.PROBES, "norms", norms)
     assert client.get("/api/optimizers").json()[-1]["name"] == "nadam"
     assert client.get("/api/probes").json()[-1]["name"] == "norms"
+
+
+def test_any_probe_option_reaches_its_probe(client: TestClient) -> None:
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=100_000)).json()["id"]
+    client.post(f"/api/runs/{run_id}/step", json={"n": 3})
+    wait_until(
+        lambda: client.get(f"/api/runs/{run_id}").json()["status"] == "paused", what="paused"
+    )
+    fine = client.get(f"/api/runs/{run_id}/probes/decision_boundary", params={"resolution": 16})
+    assert fine.status_code == 200 and fine.json()["arrays"]["output"]["shape"] == [16, 16]
+    coarse = client.get(f"/api/runs/{run_id}/probes/decision_boundary", params={"resolution": 2})
+    assert coarse.status_code == 422 and "resolution" in coarse.json()["detail"]
+    client.delete(f"/api/runs/{run_id}")

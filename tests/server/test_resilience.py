@@ -51,6 +51,7 @@ def test_worker_killed_mid_run_fails_its_runs_and_a_new_worker_trains(tmp_path: 
             "the run to fail",
         )
         assert "training process" in failed["error"] and "stopped unexpectedly" in failed["error"]
+        assert failed["error"].endswith("Start a new run to train again.")
         assert failed["finished_at"]
         wait_until(
             lambda: client.get("/api/health").json()["worker_restarts"] == 1,
