@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__
+from server.datalock import DataDirLock
 from server.guard import RequestGuard
 from server.hub import Hub
 from server.manager import RunManager
@@ -55,28 +56,37 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+@asynccontextmanager
+async def _serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
+    """The long-lived objects, from start-up to shutdown."""
+    store = Store(settings.data_dir / "layerlab.db", settings.limits.max_metrics_rows)
+    hub = Hub()
+    manager = RunManager(settings, store, hub)
+    app.state.settings, app.state.store, app.state.hub, app.state.manager = (
+        settings,
+        store,
+        hub,
+        manager,
+    )
+    manager.start()
+    try:
+        yield
+    finally:
+        manager.close()
+        store.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A LayerLab server: REST API, stream, and the built frontend when present."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.data_dir / "layerlab.db", settings.limits.max_metrics_rows)
-        hub = Hub()
-        manager = RunManager(settings, store, hub)
-        app.state.settings, app.state.store, app.state.hub, app.state.manager = (
-            settings,
-            store,
-            hub,
-            manager,
-        )
-        manager.start()
-        try:
-            yield
-        finally:
-            manager.close()
-            store.close()
+        # Before anything in the data directory is read or written: a second server on it
+        # would otherwise take the first one's running runs for interrupted ones.
+        with DataDirLock(settings.data_dir):
+            async with _serving(app, settings):
+                yield
 
     app = FastAPI(
         title="LayerLab",

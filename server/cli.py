@@ -19,6 +19,7 @@ from models.errors import InvalidSpecError, SpecError
 from models.run import parse_run
 from models.train import MetricsRow, Trainer
 from server.app import create_app
+from server.datalock import DataDirBusyError, DataDirLock
 from server.settings import Settings
 
 CHUNK = 50
@@ -147,6 +148,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if v is not None
     }
     settings = Settings(**overrides)
+    try:  # a clear refusal now, rather than a traceback from the app's start-up
+        DataDirLock(settings.data_dir).acquire_and_release()
+    except DataDirBusyError as exc:
+        raise SystemExit(f"layerlab: {exc}") from exc
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level
     )

@@ -1,0 +1,34 @@
+"""One server per data directory: a second one refuses to start and touches nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.cli import main
+from server.datalock import DataDirBusyError, DataDirLock
+from tests.server.conftest import make_settings, spiral_run, wait_until
+
+
+def test_a_second_server_refuses_and_the_first_keeps_its_runs(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as first:
+        run_id = first.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+        first.post(f"/api/runs/{run_id}/start")
+        wait_until(lambda: first.get(f"/api/runs/{run_id}").json()["status"] == "running")
+        with pytest.raises(DataDirBusyError, match=f"process {os.getpid()}"):  # noqa: SIM117
+            with TestClient(create_app(make_settings(tmp_path))):
+                pass
+        record = first.get(f"/api/runs/{run_id}").json()
+        assert record["status"] == "running" and record["error"] is None
+        first.post(f"/api/runs/{run_id}/stop")
+    with TestClient(create_app(make_settings(tmp_path))) as again:  # released on shutdown
+        assert again.get(f"/api/runs/{run_id}").json()["status"] == "stopped"
+
+
+def test_serve_says_who_holds_the_directory(tmp_path: Path) -> None:
+    with DataDirLock(tmp_path), pytest.raises(SystemExit, match="in use by another LayerLab"):
+        main(["serve", "--data-dir", str(tmp_path), "--port", "1"])
