@@ -66,11 +66,18 @@ def infer_shapes(spec: Graph | Any, input_shape: Sequence[int] | None = None) ->
         structural = loaded.errors
 
     if input_shape is None:
-        input_shape = getattr(graph.params[graph.input_id], "shape", None)
+        # The input's params may have failed to parse (the partial graph lacks them).
+        input_shape = getattr(graph.params.get(graph.input_id), "shape", None)
     start = _check_input_shape(input_shape, graph.input_id)
     if isinstance(start, SpecError):
+        # Every problem at once: the spec's own, and the unknown shape unless the input's
+        # own params already say why.
+        said = any(e.node == graph.input_id for e in structural)
         return ShapeReport(
-            graph, dict.fromkeys(graph.order), dict.fromkeys(graph.order, 0), [start]
+            graph,
+            dict.fromkeys(graph.order),
+            dict.fromkeys(graph.order, 0),
+            list(structural) if said else [*structural, start],
         )
 
     shapes: dict[str, Shape | None] = {}

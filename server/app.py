@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__
+from server.bodies import BodyGuard
 from server.datalock import DataDirLock
 from server.guard import RequestGuard
 from server.hub import Hub
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    app.add_middleware(BodyGuard, max_bytes=settings.limits.max_body_bytes)
     # Outermost: a foreign host or origin is refused before anything else runs.
     app.add_middleware(RequestGuard, hosts=settings.hosts(), origins=settings.allowed_origins)
     for router in (meta.router, networks.router, runs.router, probes.router, stream.router):

@@ -26,6 +26,9 @@ class Limits(BaseSettings):
     max_batch_size: int = Field(1024, ge=1, description="Batch size of one run.")
     max_samples: int = Field(60_000, ge=1, description="Training samples of one run.")
     max_metrics_rows: int = Field(4000, ge=100, description="Stored rows per run before thinning.")
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Bytes of one request body (413 above)."
+    )
 
 
 class Settings(BaseSettings):

@@ -98,8 +98,13 @@ async def stream(
     pump = asyncio.create_task(_pump(ws, sub))
     try:
         while True:
-            text = await ws.receive_text()
+            received = await ws.receive()
+            if received["type"] == "websocket.disconnect":
+                break
+            text = received.get("text")
             try:
+                if text is None:
+                    raise ValueError("the stream takes JSON text messages, not binary ones")
                 message = parse_client_message(text)
                 await _handle(
                     message, ws=ws, sub=sub, run_id=run_id, hub=hub, store=store, manager=manager

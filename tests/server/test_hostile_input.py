@@ -1,0 +1,83 @@
+"""Input that used to answer 500 gets a clear 4xx or error frame; bodies are bounded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from models.shapes import infer_shapes
+from server.app import create_app
+from tests.models.helpers import mlp
+from tests.server.conftest import make_settings, spiral_run
+
+
+def _with_surrogate(body: dict[str, object]) -> str:
+    """The body as JSON text with node n0's id a lone surrogate escape."""
+    return json.dumps(body).replace('"n0"', '"\\udc00"')
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/networks/validate", mlp([4]), "nodes.1.id"),
+        ("/api/runs", {**spiral_run(), "network": mlp([4])}, "network.nodes.1.id"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_by_field(
+    client: TestClient, path: str, body: dict[str, object], field: str
+) -> None:
+    answer = client.post(
+        path, content=_with_surrogate(body), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == field and "Unicode" in error["message"]
+
+
+def test_a_paired_surrogate_is_fine(client: TestClient) -> None:
+    spec = json.dumps(mlp([4])).replace('"n0"', '"\\ud83e\\udde0"')  # an emoji, escaped
+    answer = client.post(
+        "/api/networks/validate", content=spec, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 200 and "\U0001f9e0" in answer.json()["nodes"]
+
+
+def test_a_bad_input_shape_without_a_dataset_is_reported_with_everything_else(
+    client: TestClient,
+) -> None:
+    spec = mlp([4])
+    spec["nodes"][0]["params"] = {"shape": [0]}
+    spec["nodes"][1]["params"] = {"out_features": -3}
+    answer = client.post("/api/networks/validate", json=spec)
+    assert answer.status_code == 200
+    where = {(e["node"], e["field"]) for e in answer.json()["errors"]}
+    assert ("in", "shape") in where and ("n0", "out_features") in where
+    assert not infer_shapes(spec).ok
+
+
+def test_a_binary_frame_gets_an_error_frame_and_the_stream_stays(client: TestClient) -> None:
+    run_id = client.post("/api/runs", json=spiral_run()).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        ws.send_bytes(b"\x00\x01")
+        frame = ws.receive_json()
+        assert frame["type"] == "error" and "text" in frame["message"]
+        ws.send_json({"type": "subscribe", "topics": ["metrics"]})
+        ws.send_json({"type": "nope"})
+        assert ws.receive_json()["type"] == "error"
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_parsed(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path, max_body_bytes=64 * 1024))
+    with TestClient(app) as small:
+        big = {**spiral_run(), "name": "x" * 100_000}
+        answer = small.post("/api/runs", json=big)
+        assert answer.status_code == 413
+        assert "at most 65,536 bytes" in answer.json()["errors"][0]["message"]
+        # Streamed without a length, it is cut off all the same.
+        chunks = (b'{"name": "' + b"y" * 1024 for _ in range(100))
+        assert small.post("/api/networks/validate", content=chunks).status_code == 413
+        assert small.post("/api/runs", json=spiral_run()).status_code == 201
