@@ -91,6 +91,10 @@ def test_init_schemes(scheme: str) -> None:
         assert abs(weight.std().item() - 0.5) < 0.05
     elif scheme == "kaiming":
         assert abs(weight.std().item() - (2 / (16 * 9)) ** 0.5) < 0.01
+    else:  # xavier (Glorot) uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out))
+        bound = (6 / (16 * 9 + 32 * 9)) ** 0.5
+        assert weight.abs().max() <= bound
+        assert abs(weight.std().item() - bound / 3**0.5) < 0.1 * bound
 
 
 def test_step_gradient_rules() -> None:

@@ -379,9 +379,12 @@ def test_stream_refuses_out_of_range_numbers(
         ws.receive_json()
         ws.send_text(message)
         try:
+            answer = ws.receive_json()  # nothing else is on its way to a created run's viewer
             still_answers(ws)
         except WebSocketDisconnect as exc:
             pytest.fail(f"the stream closed ({exc.code}) on {message}")
+        field = "since" if "since" in message else "n"
+        assert answer["type"] == "error" and answer["message"].startswith(f"{field}:"), answer
 
 
 @pytest.mark.parametrize("since", [2**63, 10**30])

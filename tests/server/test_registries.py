@@ -48,3 +48,16 @@ def test_any_probe_option_reaches_its_probe(client: TestClient) -> None:
     coarse = client.get(f"/api/runs/{run_id}/probes/decision_boundary", params={"resolution": 2})
     assert coarse.status_code == 422 and "resolution" in coarse.json()["detail"]
     client.delete(f"/api/runs/{run_id}")
+
+
+def test_a_deleted_run_leaves_no_probe_options_behind(client: TestClient) -> None:
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    run_id = client.post("/api/runs", json=spiral_run()).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        ws.send_json({"type": "subscribe", "topics": ["decision_boundary"], "sample": 2})
+        ws.send_json({"type": "nope"})  # answered after the subscribe is applied
+        assert ws.receive_json()["type"] == "error"
+    assert manager.probe_options[run_id] == {"sample": 2}
+    client.delete(f"/api/runs/{run_id}")
+    assert run_id not in manager.probe_options
