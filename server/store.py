@@ -112,6 +112,36 @@ class RunRecord(BaseModel):
         return allowed(self.status)
 
 
+class RunSummary(BaseModel):
+    """A run as GET /api/runs lists it: everything but its configuration."""
+
+    id: str
+    name: str
+    status: RunStatus
+    error: str | None
+    step: int
+    dataset: str = Field(description="The run's dataset.")
+    optimizer: str = Field(description="The run's optimizer.")
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    checkpoint: str | None
+
+    @computed_field(description="The controls the run's status allows now.")  # type: ignore[prop-decorator]
+    @property
+    def actions(self) -> list[RunAction]:
+        """The controls the run's status allows now."""
+        return allowed(self.status)
+
+
+_SUMMARY_COLUMNS = (
+    "id, name, status, error, step, created_at, updated_at, started_at, finished_at, "
+    "checkpoint, json_extract(config, '$.dataset.name') AS dataset, "
+    "json_extract(config, '$.training.optimizer') AS optimizer"
+)
+
+
 def _now() -> datetime:
     """The current time, UTC."""
     return datetime.now(UTC)
@@ -261,6 +291,29 @@ class Store:
         """One run by id, or None."""
         with self._locked() as conn:
             return self._get(conn, run_id)
+
+    def summaries(self, limit: int, offset: int = 0) -> tuple[list[RunSummary], int]:
+        """A page of runs, newest first, without parsing their configs; and how many there are."""
+        with self._locked() as conn:
+            rows = conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC "
+                "LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+            total: int = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        page = [
+            RunSummary(
+                **{k: row[k] for k in ("id", "name", "status", "error", "step", "checkpoint")},
+                dataset=row["dataset"] or "",
+                optimizer=row["optimizer"] or "adam",
+                created_at=_load_time(row["created_at"]),
+                updated_at=_load_time(row["updated_at"]),
+                started_at=_load_time(row["started_at"]),
+                finished_at=_load_time(row["finished_at"]),
+            )
+            for row in rows
+        ]
+        return page, total
 
     def list_runs(self) -> list[RunRecord]:
         """All runs, newest first."""

@@ -35,6 +35,18 @@ async function open(hash = "", url = baseUrl): Promise<Page> {
   return page;
 }
 
+interface RunRead {
+  actions: string[];
+  config: { training: { lr: number; alpha: number } };
+}
+
+/** The newest run, in full (the list gives summaries). */
+async function newestRun(): Promise<RunRead> {
+  const [summary] = (await (await fetch(`${baseUrl}/api/runs?limit=1`)).json()) as { id: string }[];
+  if (!summary) throw new Error("no run");
+  return (await (await fetch(`${baseUrl}/api/runs/${summary.id}`)).json()) as RunRead;
+}
+
 const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
 const number = async (page: Page, testId: string): Promise<number> => Number(await text(page, testId));
 
@@ -260,8 +272,8 @@ describe("the playground", () => {
     await page.getByTestId("lr-input").fill("0.005");
     await expect
       .poll(async () => {
-        const runs = (await (await fetch(`${baseUrl}/api/runs`)).json()) as { config: { training: { lr: number } } }[];
-        return runs[0]?.config.training.lr;
+        const newest = await newestRun();
+        return newest.config.training.lr;
       }, { timeout: 10_000 })
       .toBe(0.005);
 
@@ -390,13 +402,12 @@ describe("the playground", () => {
     await page.getByTestId("optimizer-select").selectOption("rmsprop");
     await page.getByTestId("btn-play").click();
     await expect.poll(() => text(page, "run-status"), { timeout: 30_000 }).toContain("running");
-    const runs = async () => (await (await fetch(`${baseUrl}/api/runs`)).json()) as { actions: string[]; config: { training: { alpha: number } } }[];
-    expect((await runs())[0]?.actions).toEqual(["pause", "stop", "update"]);
+    expect((await newestRun()).actions).toEqual(["pause", "stop", "update"]);
     expect(await page.getByTestId("btn-play").isDisabled()).toBe(true);
     expect(await page.getByTestId("btn-step").isDisabled()).toBe(true);
     expect(await page.getByTestId("btn-pause").isDisabled()).toBe(false);
     await page.getByTestId("alpha-input").fill("0.95");
-    await expect.poll(async () => (await runs())[0]?.config.training.alpha, { timeout: 10_000 }).toBe(0.95);
+    await expect.poll(async () => (await newestRun()).config.training.alpha, { timeout: 10_000 }).toBe(0.95);
     await page.getByTestId("btn-pause").click();
     await expect.poll(() => text(page, "run-status"), { timeout: 15_000 }).toContain("paused");
     expect(await page.getByTestId("btn-play").isDisabled()).toBe(false);

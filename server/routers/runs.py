@@ -14,10 +14,12 @@ from models.run import parse_run
 from models.train import MetricsRow
 from server.deps import ManagerDep, SettingsDep, StoreDep
 from server.lifecycle import ControlAction, RunNotFoundError, RunStateError
-from server.store import RunRecord
+from server.store import RunRecord, RunSummary
 from server.validation import check_run, pydantic_errors
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+MAX_PAGE = 1000
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such run."}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -78,10 +80,17 @@ def create_run(
     return store.create_run(config)
 
 
-@router.get("", response_model=list[RunRecord])
-def list_runs(store: StoreDep) -> list[RunRecord]:
-    """Every run, newest first."""
-    return store.list_runs()
+@router.get("", response_model=list[RunSummary])
+def list_runs(
+    store: StoreDep,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Runs per page.")] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**62, description="Runs to skip.")] = 0,
+) -> list[RunSummary]:
+    """Runs, newest first, as summaries (GET /api/runs/{id} has the config); X-Total-Count."""
+    page, total = store.summaries(limit, offset)
+    response.headers["X-Total-Count"] = str(total)
+    return page
 
 
 @router.get("/{run_id}", response_model=RunRecord, responses=NOT_FOUND)

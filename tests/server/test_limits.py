@@ -26,3 +26,17 @@ def test_simultaneous_starts_never_pass_the_run_limit(tmp_path: Path) -> None:
         assert len(active) == 3
         for run_id in ids:
             client.delete(f"/api/runs/{run_id}")
+
+
+def test_runs_are_listed_as_summaries_a_page_at_a_time(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        ids = [client.post("/api/runs", json=spiral_run()).json()["id"] for _ in range(5)]
+        page = client.get("/api/runs", params={"limit": 2, "offset": 1})
+        assert page.headers["x-total-count"] == "5"
+        assert [r["id"] for r in page.json()] == ids[::-1][1:3]  # newest first
+        first = page.json()[0]
+        assert "config" not in first
+        assert first["dataset"] == "spiral" and first["optimizer"] == "adam"
+        assert first["actions"] == ["start", "step", "stop", "update"]
+        assert len(client.get("/api/runs").json()) == 5
+        assert client.get("/api/runs", params={"limit": 0}).status_code == 422
