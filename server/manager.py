@@ -42,7 +42,7 @@ from server.messages import StatusFrame
 from server.probe_frames import pack_probe
 from server.settings import Settings
 from server.store import RunRecord, Store
-from server.worker import WorkerOptions, worker_main
+from server.worker import Beacon, WorkerOptions, worker_main
 
 log = logging.getLogger("layerlab.manager")
 
@@ -68,9 +68,10 @@ class WorkerHandle:
         ctx = mp.get_context("spawn")
         self.commands: Queue[wire.Command] = ctx.Queue()
         self.events: Queue[wire.Event] = ctx.Queue()
+        self.beacon = Beacon(ctx)
         self.process: BaseProcess = ctx.Process(
             target=worker_main,
-            args=(options, self.commands, self.events),
+            args=(options, self.commands, self.events, self.beacon),
             daemon=True,
             name="layerlab-worker",
         )
@@ -161,9 +162,10 @@ class RunManager:
                     finished_at=datetime.now(UTC),
                 )
                 continue
+            step = self._rewind(record)
             note = (
-                f"interrupted by a server restart at step {record.step}; resume to continue "
-                "from the last checkpoint"
+                f"interrupted by a server restart; resume to continue from step {step}, "
+                "its last checkpoint"
             )
             self.store.update_run(record.id, status="paused", error=note)
         self._spawn()
@@ -216,7 +218,9 @@ class RunManager:
             case wire.Status():
                 self._apply_status(event.run_id, event.status, event.error, event.step)
             case wire.Checkpoint():
-                self.store.update_run(event.run_id, checkpoint=event.checkpoint)
+                self.store.update_run(
+                    event.run_id, checkpoint=event.checkpoint, checkpoint_step=event.step
+                )
             case wire.Updated():
                 self._updated(event.run_id, event.training)
             case wire.UpdateFailed():
@@ -312,22 +316,45 @@ class RunManager:
             self._publish(self.hub.publish_status, run_id, status_frame(record).model_dump())
 
     def _worker_died(self, source: WorkerHandle, exitcode: int | None) -> None:
-        """Fail the dead worker's runs with a reason and start a new worker."""
+        """Fail the run the dead worker was training; bring the others back on a new one."""
         if source is not self.worker or source.closing:
             return
+        culprit = source.beacon.run_id()
         with self.lock:
             lost, self.held = set(self.held), set()
-        log.error("worker died (exit code %s); failing %d runs", exitcode, len(lost))
-        for run_id in lost:
-            self._apply_status(
-                run_id,
-                "failed",
-                f"the training process stopped unexpectedly (exit code {exitcode}); this run was "
-                "lost at its last reported step. Start a new run to train again.",
-                None,
-            )
+        log.error(
+            "worker died (exit code %s) training run %s; %d runs to bring back",
+            exitcode,
+            culprit,
+            len(lost - {culprit}),
+        )
         self.restarts += 1
         self._spawn()
+        for run_id in sorted(lost):
+            record = self.store.get_run(run_id)
+            if record is None or record.status not in ACTIVE:
+                continue
+            if run_id == culprit:
+                reason = (
+                    f"the training process stopped unexpectedly (exit code {exitcode}) while "
+                    "it trained this run; it was lost at its last reported step. Start a new "
+                    "run to train again."
+                )
+            elif record.checkpoint is None and record.status != "queued":
+                reason = (
+                    f"the training process stopped unexpectedly (exit code {exitcode}) before "
+                    "this run's first checkpoint. Start a new run to train again."
+                )
+            else:
+                # Another run's crash is not this run's end: it carries on from its checkpoint.
+                try:
+                    self._load(record, paused=record.status == "paused")
+                except RunStateError as exc:
+                    reason = f"it could not come back after the training process stopped: {exc}"
+                else:
+                    log.info("run %s: back from its checkpoint on the new worker", run_id)
+                    continue
+            self._apply_status(run_id, "failed", reason, None)
 
     # --- controls (event loop) -------------------------------------------
 
@@ -353,6 +380,26 @@ class RunManager:
         """Runs queued, running or paused."""
         return self.store.count_runs(ACTIVE)
 
+    def _rewind(self, record: RunRecord) -> int:
+        """Cut a run's history back to its checkpoint, so that resuming makes one timeline.
+
+        The rows past the checkpoint were trained by a worker that is gone; the run
+        trains those steps again from the checkpoint. Returns the step it resumes at.
+        """
+        step = record.checkpoint_step
+        if step is None or record.checkpoint is None:
+            return record.step
+        if record.step > step:
+            dropped = self.store.truncate_metrics(record.id, step)
+            self.store.update_run(record.id, step=step)
+            log.info(
+                "run %s: back to its checkpoint at step %d (%d rows dropped)",
+                record.id,
+                step,
+                dropped,
+            )
+        return step
+
     def _load(self, record: RunRecord, *, paused: bool, steps: int = 0) -> None:
         """Have the worker load a run (from its checkpoint if it has one)."""
         limit = self.settings.limits.max_runs
@@ -362,6 +409,7 @@ class RunManager:
             )
         with self.lock:
             self.held.add(record.id)
+        self._rewind(record)
         self._send(
             wire.Start(
                 run_id=record.id,

@@ -45,7 +45,12 @@ class Settings(BaseSettings):
     eval_hz: float = Field(
         2.0, gt=0, le=100, description="Test evaluations per second of a run's training time."
     )
-    checkpoint_s: float = Field(30.0, gt=0, description="Seconds between periodic checkpoints.")
+    checkpoint_s: float = Field(
+        5.0,
+        gt=0,
+        description="Seconds of training between a run's checkpoints (a crash loses at most "
+        "about this much); it also checkpoints when it starts.",
+    )
     torch_threads: int = Field(
         0, ge=0, description="Worker's torch threads; 0 picks one per run's share."
     )

@@ -37,7 +37,8 @@ _SCHEMA = (
         updated_at  TEXT NOT NULL,
         started_at  TEXT,
         finished_at TEXT,
-        checkpoint  TEXT
+        checkpoint  TEXT,
+        checkpoint_step INTEGER
     )
     """,
     "CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at)",
@@ -76,8 +77,15 @@ _THIN = """
 
 _RUN_COLUMNS = (
     "id, name, status, error, config, step, created_at, updated_at, started_at, finished_at, "
-    "checkpoint"
+    "checkpoint, checkpoint_step"
 )
+
+# Every column each table must have, with its type: a file written by an older LayerLab
+# gets the ones it lacks (NULL in old rows), whatever its schema version says.
+_COLUMNS: dict[str, dict[str, str]] = {
+    "runs": {"checkpoint_step": "INTEGER"},
+    "metrics": dict.fromkeys(METRIC_FIELDS, "REAL"),
+}
 
 
 class RunRecord(BaseModel):
@@ -103,6 +111,9 @@ class RunRecord(BaseModel):
     )
     checkpoint: str | None = Field(
         description="File name of the latest checkpoint, relative to the data directory, or null."
+    )
+    checkpoint_step: int | None = Field(
+        None, description="The step the latest checkpoint holds, or null."
     )
 
     @computed_field(description="The controls the run's status allows now (the lifecycle table).")  # type: ignore[prop-decorator]
@@ -222,6 +233,11 @@ class Store:
                 for statement in _SCHEMA:
                     self._conn.execute(statement)
                 self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            for table, columns in _COLUMNS.items():
+                have = {row[1] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns.items():
+                    if name not in have:  # names and types come from _COLUMNS, not from input
+                        self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -259,6 +275,7 @@ class Store:
             started_at=_load_time(row["started_at"]),
             finished_at=_load_time(row["finished_at"]),
             checkpoint=row["checkpoint"],
+            checkpoint_step=row["checkpoint_step"],
         )
 
     def _get(self, conn: sqlite3.Connection, run_id: str) -> RunRecord | None:
@@ -332,6 +349,7 @@ class Store:
         step: int | None = None,
         config: RunConfig | None = None,
         checkpoint: str | EllipsisType | None = ...,
+        checkpoint_step: int | EllipsisType | None = ...,
         started_at: datetime | EllipsisType | None = ...,
         finished_at: datetime | EllipsisType | None = ...,
     ) -> RunRecord | None:
@@ -350,6 +368,8 @@ class Store:
             changes["name"] = config.name
         if not isinstance(checkpoint, EllipsisType):
             changes["checkpoint"] = checkpoint
+        if not isinstance(checkpoint_step, EllipsisType):
+            changes["checkpoint_step"] = checkpoint_step
         if not isinstance(started_at, EllipsisType):
             changes["started_at"] = None if started_at is None else _dump_time(started_at)
         if not isinstance(finished_at, EllipsisType):
@@ -370,6 +390,14 @@ class Store:
             # Metrics go by ON DELETE CASCADE in the same transaction.
             cursor = conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             return cursor.rowcount > 0
+
+    def truncate_metrics(self, run_id: str, after_step: int) -> int:
+        """Drop a run's rows past a step (a resume from an older checkpoint); how many went."""
+        with self._locked() as conn, self._transaction():
+            cursor = conn.execute(
+                "DELETE FROM metrics WHERE run_id = ? AND step > ?", (run_id, after_step)
+            )
+            return cursor.rowcount
 
     def append_metrics(self, run_id: str, rows: Sequence[MetricsRow]) -> None:
         """Store metric rows (replacing any with the same step); RunNotFoundError if no such run."""

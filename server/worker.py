@@ -8,6 +8,7 @@ implements them.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import os
@@ -18,6 +19,7 @@ import traceback
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from multiprocessing.queues import Queue
 from pathlib import Path
 
@@ -49,9 +51,36 @@ class WorkerOptions:
     data_dir: str
     slice_s: float = 0.05
     eval_hz: float = 2.0
-    checkpoint_s: float = 30.0
+    checkpoint_s: float = 5.0
     torch_threads: int = 0
     eval_samples: int = 512  # per set; a full pass over thousands of images would eat the slice
+
+
+class Beacon:
+    """Which run the worker steps now (or stepped last), in memory both processes share.
+
+    Read by the web process when the worker dies, to tell the run that was being
+    trained (it fails) from the others (they come back from their checkpoints).
+    """
+
+    def __init__(self, ctx: BaseContext) -> None:
+        self._run = ctx.Array(ctypes.c_char, 64)
+        self._since = ctx.Value("d", 0.0)
+
+    def set(self, run_id: str) -> None:
+        """The worker starts a slice of this run."""
+        self._run.value = run_id.encode()[:64]
+        self._since.value = time.monotonic()
+
+    def clear(self, run_id: str | None = None) -> None:
+        """The worker steps nothing (or no longer holds `run_id`)."""
+        if run_id is None or self.run_id() == run_id:
+            self._run.value = b""
+
+    def run_id(self) -> str | None:
+        """The run being (or last) stepped, if the worker still holds it."""
+        value: bytes = self._run.value
+        return value.decode() or None
 
 
 @dataclass
@@ -129,11 +158,13 @@ class Worker:
         commands: Queue[wire.Command],
         events: Queue[wire.Event],
         make_job: JobFactory = trainer_job,
+        beacon: Beacon | None = None,
     ) -> None:
         self.options = options
         self.commands = commands
         self.events = events
         self.make_job = make_job
+        self.beacon = beacon
         self.device = resolve_device(options.device)
         self.data_dir = Path(options.data_dir)
         self.runs: dict[str, HeldRun] = {}
@@ -249,6 +280,15 @@ class Worker:
             self.runs[run_id].running = not cmd.paused
             return
         path = self.data_dir / checkpoint_name(run_id)
+        if cmd.resume and not path.exists():
+            # Starting again from step 0 would pass for a resume: say what happened instead.
+            self.status(
+                run_id,
+                "failed",
+                f"its checkpoint ({checkpoint_name(run_id)}) is missing from the data "
+                "directory, so it cannot resume; start a new run to train again",
+            )
+            return
         try:
             job = self.make_job(
                 cmd.config,
@@ -256,7 +296,7 @@ class Worker:
                 device=self.device,
                 eval_samples=self.options.eval_samples,
             )
-            if cmd.resume and path.exists():
+            if cmd.resume:
                 load_checkpoint(job, path)
         except Exception as exc:  # any failure to set up fails this run only
             log.warning("run %s failed to start: %s", run_id, traceback.format_exc())
@@ -268,10 +308,14 @@ class Worker:
         run.pending = cmd.steps
         self.runs[run_id] = run
         self.order.append(run_id)
+        if not cmd.resume:
+            self.save(run)  # from the first step on, a crash loses at most checkpoint_s
         self.status(run, "running" if run.running else "paused")
 
     def drop(self, run_id: str) -> None:
         """Forget a run and free its memory."""
+        if self.beacon is not None:
+            self.beacon.clear(run_id)
         self.runs.pop(run_id, None)
         if run_id in self.order:
             self.order.remove(run_id)
@@ -348,6 +392,8 @@ class Worker:
     def slice(self, run: HeldRun) -> None:
         """Advance one run for about one time slice and report a metrics row."""
         job = run.job
+        if self.beacon is not None:
+            self.beacon.set(run.run_id)
         max_steps = job.config.max_steps
         n = max(1, int(self.options.slice_s / max(run.step_time, 1e-6)))
         if not run.running:
@@ -410,6 +456,8 @@ class Worker:
             if run is not None:
                 self.slice(run)
                 continue
+            if self.beacon is not None:
+                self.beacon.clear()  # training nothing: a death now is no run's doing
             for held in list(self.runs.values()):
                 if held.watch:  # paused runs: frames for new viewers and after single steps
                     self.stream_probes(held, idle=True)
@@ -417,7 +465,10 @@ class Worker:
 
 
 def worker_main(
-    options: WorkerOptions, commands: Queue[wire.Command], events: Queue[wire.Event]
+    options: WorkerOptions,
+    commands: Queue[wire.Command],
+    events: Queue[wire.Event],
+    beacon: Beacon | None = None,
 ) -> None:
     """Entry point of the worker process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
@@ -429,4 +480,4 @@ def worker_main(
     torch.set_num_threads(threads)
     # The first optimizer imports much of torch (seconds); pay that before saying ready.
     torch.optim.Adam([torch.nn.Parameter(torch.zeros(1))])
-    Worker(options, commands, events).loop()
+    Worker(options, commands, events, beacon=beacon).loop()

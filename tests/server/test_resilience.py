@@ -81,7 +81,7 @@ def _train_to(client: LayerLabClient, run_id: str, step: int, checkpointed: bool
         lambda: (
             (r := client.run(run_id))["step"] >= step
             and r["status"] == "running"
-            and (r["checkpoint"] or not checkpointed)
+            and ((r["checkpoint_step"] or 0) > 0 or not checkpointed)
         ),
         TIMEOUT_S,
         f"step {step}",
@@ -165,10 +165,14 @@ def test_hard_kill_resumes_from_the_last_periodic_checkpoint(tmp_path: Path) -> 
         saved = checkpoint_step(path)
         assert saved > 0
         _, client, record = _restarted(pool, run_id)
-        # (The kill may land between a checkpoint and the rows stored before it: no order
-        # between the checkpoint's step and the last row seen is certain.)
-        assert record["step"] >= seen[-1]["step"]
-        _assert_kept(seen, client.metrics(run_id), seen[-1]["step"])
+        # Cut back to the checkpoint: one timeline, and the note names the step it resumes at
+        # (the kill may land between a checkpoint's file and its record: the record's step
+        # is then that of the checkpoint before, which the file replaced).
+        assert record["step"] in (saved, record["checkpoint_step"])
+        assert f"from step {record['step']}," in record["error"]
+        history = client.metrics(run_id)
+        assert history and history[-1]["step"] <= record["step"]
+        _assert_kept(seen, history, record["step"])
         new = _resume(client, run_id, record["step"] + 200)
         first_new = min(r["step"] for r in new)
         assert saved < first_new <= saved + 1000, f"resumed at {first_new}, checkpoint {saved}"
@@ -276,3 +280,45 @@ def test_stalled_viewers_neither_slow_training_nor_grow_memory(tmp_path: Path) -
         assert extra < 0.1, f"the server used {extra:.2f} cores more while watched"
         assert client.health()["status"] == "ok"
         assert "Traceback" not in server.log(), server.log()[-4000:]
+
+
+def test_a_dead_worker_fails_the_run_it_trained_and_brings_the_others_back(
+    tmp_path: Path,
+) -> None:
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ids = [
+            client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+            for _ in range(2)
+        ]
+        for run_id in ids:
+            client.post(f"/api/runs/{run_id}/start")
+        for run_id in ids:
+            wait_until(
+                lambda r=run_id: (_record(client, r)["checkpoint_step"] or 0) > 0,
+                TIMEOUT_S,
+                "a periodic checkpoint",
+            )
+        handle = app.state.manager.worker
+        os.kill(handle.process.pid, signal.SIGKILL)
+        handle.process.join(TIMEOUT_S)
+        culprit = handle.beacon.run_id()  # what the dead worker was training, as it left it
+        assert culprit in ids
+
+        failed = wait_until(
+            lambda: (r := _record(client, culprit))["status"] == "failed" and r,
+            TIMEOUT_S,
+            "the run being trained to fail",
+        )
+        assert "while it trained this run" in failed["error"]
+        (other,) = set(ids) - {culprit}
+        kept = _record(client, other)["checkpoint_step"]
+        wait_until(
+            lambda: (r := _record(client, other))["status"] == "running" and r["step"] > kept + 100,
+            TIMEOUT_S,
+            "the other run to train on from its checkpoint",
+        )
+        steps = [r["step"] for r in client.get(f"/api/runs/{other}/metrics").json()]
+        assert steps == sorted(set(steps))  # one timeline
+        assert client.get("/api/health").json()["worker_restarts"] == 1
+        client.post(f"/api/runs/{other}/stop")

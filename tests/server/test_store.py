@@ -336,3 +336,29 @@ def test_wal_mode_and_schema_version(tmp_path: Path) -> None:
 def test_rejects_tiny_cap(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_metrics_rows"):
         Store(tmp_path / "t.db", max_metrics_rows=3)
+
+
+def test_a_file_from_an_older_layerlab_gains_the_columns_it_lacks(tmp_path: Path) -> None:
+    """Migration compares columns: a field added since the file was written is added to it."""
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        run = s.create_run(config())
+        s.append_metrics(run.id, [row(1)])
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE runs DROP COLUMN checkpoint_step")
+    conn.execute("ALTER TABLE metrics DROP COLUMN test_acc")
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert s.metrics(run.id) == [row(1)]
+        s.append_metrics(run.id, [row(2, test_loss=0.5)])  # every column written again
+        assert steps(s, run.id) == [1, 2]
+        updated = s.update_run(run.id, checkpoint="c.safetensors", checkpoint_step=2)
+        assert updated is not None and updated.checkpoint_step == 2
+
+
+def test_the_history_cuts_back_to_a_step(store: Store) -> None:
+    run = store.create_run(config())
+    store.append_metrics(run.id, [row(s) for s in range(1, 11)])
+    assert store.truncate_metrics(run.id, 6) == 4
+    assert steps(store, run.id) == [1, 2, 3, 4, 5, 6]

@@ -156,3 +156,16 @@ def test_streaming_every_probe_leaves_training_bit_identical(tmp_path: Path) -> 
         finals.append(job.model.state_dict())
     for a, b in zip(finals[0].values(), finals[1].values(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_a_run_checkpoints_as_it_starts_and_a_missing_checkpoint_is_said(tmp_path: Path) -> None:
+    worker, _, events = make_worker(tmp_path)
+    start(worker, "a")
+    assert (tmp_path / "checkpoints" / "a.safetensors").exists()
+    saved = [e for e in drain(events) if isinstance(e, wire.Checkpoint)]
+    assert [e.step for e in saved] == [0]
+    start(worker, "gone", resume=True)  # resumed, but its file is not there
+    (event,) = drain(events)
+    assert isinstance(event, wire.Status) and event.status == "failed"
+    assert "checkpoint" in (event.error or "") and "missing" in (event.error or "")
+    assert "gone" not in worker.runs
