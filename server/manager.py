@@ -46,6 +46,8 @@ from server.worker import Beacon, WorkerOptions, worker_main
 
 log = logging.getLogger("layerlab.manager")
 
+SLOW_DEVICE_FLOPS = 2e9
+
 __all__ = ["ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
 
 
@@ -142,6 +144,8 @@ class RunManager:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
         self.device = "unknown"
+        # Until the worker has measured its device: a slow CPU's speed, so estimates err long.
+        self.flops_per_s = SLOW_DEVICE_FLOPS
         # On-demand probes awaiting the worker, by request id.
         self.probes: dict[str, asyncio.Future[wire.ProbeAnswer]] = {}
         self.probe_options: dict[str, wire.ProbeOptions] = {}  # run -> options viewers last set
@@ -209,6 +213,7 @@ class RunManager:
         match event:
             case wire.Ready():
                 self.device = event.device
+                self.flops_per_s = event.flops_per_s
             case wire.Died():
                 self._worker_died(source, event.exitcode)
             case wire.Bye():

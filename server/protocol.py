@@ -133,6 +133,7 @@ class Ready(Message):
     type: Literal["ready"] = "ready"
     pid: int
     device: str
+    flops_per_s: float = Field(description="Training speed measured on the device, FLOP/s.")
 
 
 class Status(RunMessage):

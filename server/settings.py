@@ -26,6 +26,14 @@ class Limits(BaseSettings):
     max_batch_size: int = Field(1024, ge=1, description="Batch size of one run.")
     max_samples: int = Field(60_000, ge=1, description="Training samples of one run.")
     max_metrics_rows: int = Field(4000, ge=100, description="Stored rows per run before thinning.")
+    max_step_bytes: int = Field(
+        2_000_000_000,
+        ge=1_000_000,
+        description="Estimated memory of one training step (activations, gradients, weights).",
+    )
+    max_step_s: float = Field(
+        5.0, gt=0, description="Estimated seconds of one training step on this device."
+    )
     max_body_bytes: int = Field(
         4 * 1024 * 1024, ge=1024, description="Bytes of one request body (413 above)."
     )

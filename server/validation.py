@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from models.analysis import ValidationReport, dataset_error, validate_network, validate_on_dataset
+from models.cost import estimate_step, readable_bytes
 from models.datasets import DatasetError, describe_dataset
 from models.device import resolve_device
 from models.errors import SpecError
 from models.run import RunConfig, field_errors
+from models.shapes import infer_shapes
 from server.settings import Settings
 
 
@@ -30,7 +33,52 @@ def validate_with_dataset(
     )
 
 
-def check_run(config: RunConfig, settings: Settings) -> list[SpecError]:
+def cost_errors(
+    config: RunConfig,
+    input_shape: Sequence[int],
+    settings: Settings,
+    flops_per_s: float,
+    device: str,
+) -> list[SpecError]:
+    """Whether one step fits the server's memory and time per step (valid networks only)."""
+    shapes = infer_shapes(config.network, input_shape)
+    batch = config.training.batch_size
+    cost = estimate_step(shapes, batch)
+    limits, errors = settings.limits, []
+    if cost.memory_bytes > limits.max_step_bytes:
+        errors.append(
+            SpecError(
+                node=cost.largest,
+                field=None,
+                message=f"one training step at batch size {batch} needs about "
+                f"{readable_bytes(cost.memory_bytes)} of memory (most of it the outputs of "
+                f"'{cost.largest}' and their gradients); this server allows "
+                f"{readable_bytes(limits.max_step_bytes)}. Use fewer channels or units, "
+                "smaller images, or a smaller batch.",
+            )
+        )
+    seconds = cost.flops / flops_per_s
+    if seconds > limits.max_step_s:
+        errors.append(
+            SpecError(
+                node=cost.busiest,
+                field=None,
+                message=f"one training step at batch size {batch} would take about "
+                f"{seconds:.3g} s on this server's {device} ({cost.flops / 1e9:.3g} billion "
+                f"operations, most of them in '{cost.busiest}'); the limit is "
+                f"{limits.max_step_s:g} s, so that other runs keep moving. Use smaller "
+                "kernels, fewer channels, or a smaller batch.",
+            )
+        )
+    return errors
+
+
+def check_run(
+    config: RunConfig,
+    settings: Settings,
+    flops_per_s: float,
+    device: str,
+) -> list[SpecError]:
     """Every reason this run cannot be created (empty when it can)."""
     limits = settings.limits
     errors: list[SpecError] = []
@@ -72,4 +120,6 @@ def check_run(config: RunConfig, settings: Settings) -> list[SpecError]:
                 f"allows {limits.max_params:,}. Use fewer units or channels.",
             )
         )
+    if report.valid:
+        errors += cost_errors(config, info.input_shape, settings, flops_per_s, device)
     return errors + report.errors

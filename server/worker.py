@@ -27,6 +27,7 @@ import torch
 from pydantic import ValidationError
 
 from models.checkpoint import load_checkpoint, save_checkpoint
+from models.cost import measure_flops
 from models.datasets import DatasetError
 from models.device import resolve_device
 from models.errors import InvalidSpecError
@@ -439,7 +440,8 @@ class Worker:
     def loop(self) -> None:
         """Serve commands and train until told to shut down (or orphaned)."""
         parent = os.getppid()
-        self.emit(wire.Ready(pid=os.getpid(), device=str(self.device)))
+        speed = measure_flops(self.device)
+        self.emit(wire.Ready(pid=os.getpid(), device=str(self.device), flops_per_s=speed))
         while not self.stopping:
             busy = any(run.active for run in self.runs.values())
             try:

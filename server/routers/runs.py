@@ -67,6 +67,7 @@ def _record(store: StoreDep, run_id: str) -> RunRecord:
 def create_run(
     store: StoreDep,
     settings: SettingsDep,
+    manager: ManagerDep,
     body: Annotated[dict[str, Any], Body(description="name, network, dataset, training, device")],
 ) -> Any:
     """Create a run (not started)."""
@@ -74,7 +75,7 @@ def create_run(
         config = parse_run(body)
     except InvalidSpecError as exc:
         return refuse(422, "the run is invalid", exc.errors)
-    errors = check_run(config, settings)
+    errors = check_run(config, settings, manager.flops_per_s, manager.device)
     if errors:
         return refuse(422, "the run is invalid", errors)
     return store.create_run(config)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from server.app import create_app
 from server.lifecycle import ACTIVE
+from tests.models.helpers import chain
 from tests.server.conftest import make_settings, spiral_run
 
 
@@ -40,3 +43,42 @@ def test_runs_are_listed_as_summaries_a_page_at_a_time(tmp_path: Path) -> None:
         assert first["actions"] == ["start", "step", "stop", "update"]
         assert len(client.get("/api/runs").json()) == 5
         assert client.get("/api/runs", params={"limit": 0}).status_code == 422
+
+
+SHAPES_64 = {"name": "shapes", "params": {"n_samples": 40, "image_size": 64}}
+
+
+@pytest.mark.parametrize(
+    ("layers", "batch", "words", "node"),
+    [
+        # Few weights, huge activations: a 1x1 conv with 4,096 channels on 64x64 images.
+        ([("conv2d", {"out_channels": 4096, "kernel_size": 1})], 64, "of memory", "n0"),
+        # Few weights, a huge amount of arithmetic: two 64x64 kernels on 64x64 images (the
+        # second, on 16 channels, does most of it).
+        (
+            [("conv2d", {"out_channels": 16, "kernel_size": 64, "padding": 32})] * 2,
+            32,
+            "would take about",
+            "n1",
+        ),
+    ],
+)
+def test_a_step_that_would_not_fit_is_refused_in_words(
+    client: TestClient,
+    layers: list[tuple[str, dict[str, Any]]],
+    batch: int,
+    words: str,
+    node: str,
+) -> None:
+    network = chain(*layers, ("global_avgpool", {}), ("linear", {"out_features": 4}))
+    body = {"network": network, "dataset": SHAPES_64, "training": {"batch_size": batch}}
+    answer = client.post("/api/runs", json=body)
+    assert answer.status_code == 422, answer.json()
+    (error,) = [e for e in answer.json()["errors"] if words in e["message"]]
+    assert error["node"] == node and f"batch size {batch}" in error["message"]
+    # The same network at a batch the server can afford is accepted.
+    small = {**body, "training": {"batch_size": 1}}
+    if words == "of memory":
+        created = client.post("/api/runs", json=small)
+        assert created.status_code == 201
+        client.delete(f"/api/runs/{created.json()['id']}")

@@ -46,7 +46,7 @@ COMMAND_EXAMPLES: list[wire.Command] = [
     wire.Shutdown(),
 ]
 EVENT_EXAMPLES: list[wire.Event] = [
-    wire.Ready(pid=1, device="cpu"),
+    wire.Ready(pid=1, device="cpu", flops_per_s=1e10),
     wire.Status(run_id="r", status="paused", step=3),
     wire.Metrics(run_id="r", rows=[ROW]),
     wire.Checkpoint(run_id="r", checkpoint="checkpoints/r.safetensors", step=3),
