@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from server.settings import Settings
 from server.store import Store
 from server.validation import pydantic_errors
 
+PREVIEWS_AT_ONCE = 2  # dataset previews made at once; more wait their turn
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 
 
@@ -69,6 +71,7 @@ async def _serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         hub,
         manager,
     )
+    app.state.previews = threading.BoundedSemaphore(PREVIEWS_AT_ONCE)
     manager.start()
     try:
         yield

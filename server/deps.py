@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
@@ -33,9 +34,15 @@ def get_hub(conn: HTTPConnection) -> Hub:
     return cast(Hub, conn.app.state.hub)
 
 
+def get_previews(conn: HTTPConnection) -> threading.BoundedSemaphore:
+    """How many dataset previews may be made at once."""
+    return cast(threading.BoundedSemaphore, conn.app.state.previews)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PreviewsDep = Annotated[threading.BoundedSemaphore, Depends(get_previews)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ManagerDep = Annotated[RunManager, Depends(get_manager)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 
-__all__ = ["HubDep", "ManagerDep", "Request", "SettingsDep", "StoreDep"]
+__all__ = ["HubDep", "ManagerDep", "PreviewsDep", "Request", "SettingsDep", "StoreDep"]

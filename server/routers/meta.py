@@ -8,13 +8,14 @@ import torch
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.datasets import DATASETS, DatasetError, load_dataset
+from models.datasets import DATASETS, DatasetError
+from models.datasets.preview import load_preview
 from models.layers import layer_catalog
 from models.optim import optimizer_catalog
 from models.presets import PRESETS
 from models.probes.registry import Applies, probe_catalog
 from server import __version__
-from server.deps import ManagerDep, SettingsDep
+from server.deps import ManagerDep, PreviewsDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["registries"])
 
@@ -165,6 +166,11 @@ class DatasetPreview(BaseModel):
     train_y: list[Any] = Field(description="Targets: class, value, or [H, W] label map.")
     test_x: list[Any]
     test_y: list[Any]
+    sampled: bool = Field(
+        False,
+        description="True when a large set was drawn again with only the samples shown: "
+        "samples of the same kind, not training's very first ones.",
+    )
 
 
 @router.post(
@@ -172,13 +178,19 @@ class DatasetPreview(BaseModel):
     response_model=DatasetPreview,
     responses={422: {"description": "Unknown dataset or bad params."}},
 )
-def preview(name: str, request: PreviewRequest, settings: SettingsDep) -> DatasetPreview:
+def preview(
+    name: str, request: PreviewRequest, settings: SettingsDep, previews: PreviewsDep
+) -> DatasetPreview:
     """The first samples of each split, as the dataset's params make them (points or images)."""
-    try:
-        data = load_dataset(name, request.params, settings.data_dir)
-    except DatasetError as exc:
-        field = "name" if exc.field == "name" else f"params.{exc.field}"
-        raise HTTPException(422, f"{field}: {exc.message}") from exc
+    # Runs in the server's thread pool, never on the event loop; a few at a time, so that
+    # many previews at once queue instead of each holding its images in memory.
+    with previews:
+        try:
+            shown = min(request.n, MAX_IMAGES)  # only image sets are ever large
+            data, sampled = load_preview(name, request.params, shown, settings.data_dir)
+        except DatasetError as exc:
+            field = "name" if exc.field == "name" else f"params.{exc.field}"
+            raise HTTPException(422, f"{field}: {exc.message}") from exc
     n = request.n if data.info.input_shape == (2,) else min(request.n, MAX_IMAGES)
 
     def rounded(t: torch.Tensor) -> list[Any]:
@@ -196,6 +208,7 @@ def preview(name: str, request: PreviewRequest, settings: SettingsDep) -> Datase
         train_y=rounded(data.y_train[:n]),
         test_x=rounded(data.x_test[:n]),
         test_y=rounded(data.y_test[:n]),
+        sampled=sampled,
     )
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
+from models.datasets import load_dataset
+from models.datasets.preview import load_preview
 from models.shapes import infer_shapes
 from server.app import create_app
 from tests.models.helpers import mlp
@@ -81,3 +85,25 @@ def test_a_body_over_the_limit_is_413_before_it_is_parsed(tmp_path: Path) -> Non
         chunks = (b'{"name": "' + b"y" * 1024 for _ in range(100))
         assert small.post("/api/networks/validate", content=chunks).status_code == 413
         assert small.post("/api/runs", json=spiral_run()).status_code == 201
+
+
+def test_a_preview_of_a_huge_set_makes_only_what_it_shows(client: TestClient) -> None:
+    huge = {"n_samples": 32_768, "image_size": 64}
+    tracemalloc.start()
+    try:
+        data, sampled = load_preview("shapes", huge, 16)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sampled and data.info.n_train + data.info.n_test < 200
+    assert peak < 50e6, f"{peak / 1e6:.0f} MB for 16 images"
+    answer = client.post("/api/datasets/shapes/preview", json={"params": huge, "n": 16}).json()
+    assert answer["sampled"] is True and len(answer["train_x"]) == 16
+    assert answer["input_shape"] == [1, 64, 64]
+
+
+def test_a_preview_of_a_usual_set_is_training_s_own_first_samples(client: TestClient) -> None:
+    answer = client.post("/api/datasets/shapes/preview", json={"params": {}, "n": 4}).json()
+    assert answer["sampled"] is False
+    first = load_dataset("shapes", {}).x_train[:4]
+    assert torch.allclose(torch.tensor(answer["train_x"]), first, atol=1e-3)

@@ -111,15 +111,20 @@ function Images({ preview }: { preview: ImagesPreview }) {
         draw={drawImages}
         width={data.grid.width}
         height={data.grid.height}
-        label={`The first ${data.count} train images: ${data.captions.join(", ")}`}
+        label={`${which(preview, data.count)} train images: ${data.captions.join(", ")}`}
         testId="preview-canvas"
         attrs={{ "data-images": data.count }}
       />
       <p className="probe-note">
-        first {data.count} train images ({preview.c === 3 ? "RGB" : "grey"}, {preview.h} × {preview.w}) with their classes
+        {which(preview, data.count).toLowerCase()} train images ({preview.c === 3 ? "RGB" : "grey"}, {preview.h} × {preview.w}) with their classes
       </p>
     </>
   );
+}
+
+/** Which images these are: training's very first, or (a large set) a few of the same kind. */
+function which(preview: { sampled: boolean }, count: number): string {
+  return preview.sampled ? `${count} examples of the` : `The first ${count}`;
 }
 
 function drawPairs(ctx: Ctx, d: GridData<SegmentationPreview>): void {
@@ -140,7 +145,7 @@ function Segmentation({ preview }: { preview: SegmentationPreview }) {
         draw={drawPairs}
         width={data.grid.width}
         height={data.grid.height}
-        label={`The first ${data.count} train images, each beside its label map`}
+        label={`${which(preview, data.count)} train images, each beside its label map`}
         testId="preview-canvas"
         attrs={{ "data-images": data.count }}
       />

@@ -13,6 +13,7 @@ const planar = (over: Partial<DatasetPreviewResponse> = {}): DatasetPreviewRespo
   class_names: ["a", "b"],
   train_x: [[0, 1], [-7, 2]],
   train_y: [0, 1],
+  sampled: false,
   test_x: [[5.5, -6]],
   test_y: [1],
   ...over,
@@ -77,6 +78,9 @@ describe("preview answers", () => {
     expect(p.labels).toEqual([2, 0]);
     expect(p.images.length).toBe(12);
     expect(p.images[6]).toBeCloseTo(0.2);
+    expect(p.sampled).toBe(false);
+    const drawn = parsePreview({ name: "shapes", task: "classification", input_shape: [1, 3, 2], class_names: ["a"], train_x: [img(0)], train_y: [0], test_x: [], test_y: [], sampled: true });
+    expect(drawn.kind === "images" && drawn.sampled).toBe(true); // a large set drawn again: said so
   });
 
   test("segmentation: images and their [H, W] label maps", () => {

@@ -40,6 +40,8 @@ interface ImageSamples {
   c: number;
   h: number;
   w: number;
+  /** A large set drawn again for the preview: images of the same kind, not training's first. */
+  sampled: boolean;
 }
 
 export interface ImagesPreview extends ImageSamples {
@@ -167,10 +169,11 @@ export function parsePreview(body: unknown, limit = Infinity): DatasetPreview {
     return { kind: "points", name, task, classNames, regression, train, test, labelRange: Number.isFinite(lo) ? [lo, hi] : [0, 1] };
   }
 
+  const sampled = raw.sampled === true;
   const count = Math.min(trainX.length, limit);
   if (trainY.length < count) throw new PreviewFormatError(`${trainX.length} images but ${trainY.length} labels`);
   if (count === 0) {
-    return { kind: "images", name, task, classNames, images: new Float32Array(0), count: 0, c: 1, h: 0, w: 0, labels: [] };
+    return { kind: "images", name, task, classNames, images: new Float32Array(0), count: 0, c: 1, h: 0, w: 0, sampled, labels: [] };
   }
   const [c, h, w] = imageShape(trainX[0], "train_x[0]");
   const images = new Float32Array(count * c * h * w);
@@ -182,13 +185,13 @@ export function parsePreview(body: unknown, limit = Infinity): DatasetPreview {
     for (let i = 0; i < count; i++) {
       if (!fill(trainY[i], [h, w], masks, i * h * w)) throw new PreviewFormatError(`train_y[${i}] is not a ${h} x ${w} label map`);
     }
-    return { kind: "segmentation", name, task, classNames, images, count, c, h, w, masks };
+    return { kind: "segmentation", name, task, classNames, images, count, c, h, w, sampled, masks };
   }
   const labels = trainY.slice(0, count).map((y, i) => {
     if (!isNumber(y)) throw new PreviewFormatError(`train_y[${i}] is not a class`);
     return y;
   });
-  return { kind: "images", name, task, classNames, images, count, c, h, w, labels };
+  return { kind: "images", name, task, classNames, images, count, c, h, w, sampled, labels };
 }
 
 /** How many points a preview holds (train, test). */
