@@ -42,7 +42,7 @@ from server.messages import StatusFrame
 from server.probe_frames import pack_probe
 from server.settings import Settings
 from server.store import RunRecord, Store
-from server.worker import Beacon, WorkerOptions, worker_main
+from server.worker import Beacon, WorkerOptions, checkpoint_name, worker_main
 
 log = logging.getLogger("layerlab.manager")
 
@@ -547,8 +547,8 @@ class RunManager:
             held = record.id in self.held
             self.held.discard(run_id)
         if held:
-            self._send(wire.Drop(run_id=run_id))
-        if record.checkpoint:
-            Path(self.settings.data_dir, record.checkpoint).unlink(missing_ok=True)
+            self._send(wire.Drop(run_id=run_id))  # the worker removes its checkpoint after
+        else:
+            Path(self.settings.data_dir, checkpoint_name(run_id)).unlink(missing_ok=True)
         self.store.delete_run(run_id)
         self.probe_options.pop(run_id, None)

@@ -241,7 +241,10 @@ class Worker:
                 else:
                     self.emit(wire.Updated(run_id=run.run_id, training=config))
             case wire.Drop():
+                # Deleted: a checkpoint written since the delete was sent (a pause just
+                # before it) goes too. The worker writes checkpoints, so it removes them.
                 self.drop(run.run_id)
+                run.checkpoint.unlink(missing_ok=True)
             case wire.Watch():
                 run.watch = dict(cmd.topics)
                 run.options = cmd.options

@@ -113,3 +113,22 @@ def test_controls_sent_in_a_row_apply_in_order(client: TestClient) -> None:
     wait_until(stopped, what="the steps to stop")
     assert seen[-1] < 50_000 and status() == "paused"
     client.delete(f"/api/runs/{run_id}")
+
+
+def test_deleting_right_after_a_pause_leaves_no_checkpoint(client: TestClient) -> None:
+    manager = client.app.state.manager  # type: ignore[attr-defined]
+    data_dir = manager.settings.data_dir
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+    client.post(f"/api/runs/{run_id}/start")
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["status"] == "running")
+    client.post(f"/api/runs/{run_id}/pause")
+    assert client.delete(f"/api/runs/{run_id}").status_code == 204  # before the pause's save
+    path = data_dir / "checkpoints" / f"{run_id}.safetensors"
+    # The worker takes commands in order: once a later one is answered, the drop is done.
+    other = client.post("/api/runs", json=spiral_run()).json()["id"]
+    client.post(f"/api/runs/{other}/step", json={"n": 1})
+    wait_until(lambda: client.get(f"/api/runs/{other}").json()["status"] == "paused")
+    assert not path.exists()
+    client.delete(f"/api/runs/{other}")
+    gone = data_dir / "checkpoints" / f"{other}.safetensors"
+    wait_until(lambda: not gone.exists(), what="the worker to remove its checkpoint")
