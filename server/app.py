@@ -19,11 +19,11 @@ from fastapi.staticfiles import StaticFiles
 from server import __version__
 from server.bodies import BodyGuard
 from server.datalock import DataDirLock
+from server.errors import ErrorList
 from server.guard import RequestGuard
 from server.hub import Hub
 from server.manager import RunManager
 from server.routers import meta, networks, probes, runs, stream
-from server.routers.runs import ErrorList
 from server.settings import Settings
 from server.store import Store
 from server.validation import pydantic_errors

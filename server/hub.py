@@ -15,6 +15,7 @@ from typing import Any, Final
 from server.frames import to_json
 
 METRICS: Final = "metrics"
+STATUS: Final = "status"  # every viewer gets status frames; asking for them is harmless
 
 
 class SubscriberClosed(Exception):  # noqa: N818 - it names the state, like asyncio.CancelledError.

@@ -13,6 +13,7 @@ from models.train import MetricsRow
 from server.lifecycle import ControlAction, RunAction, RunStatus
 
 MAX_HZ: Final = 60.0
+MIN_HZ: Final = 0.01  # a frame every 100 s at the slowest
 MAX_STEP: Final = 100_000
 MAX_SINCE: Final = 2**62
 MAX_TOPICS: Final = 256
@@ -28,7 +29,10 @@ class Subscribe(_Client):
     type: Literal["subscribe"]
     topics: list[str] = Field(default_factory=list, max_length=MAX_TOPICS)
     max_hz: float | None = Field(
-        None, gt=0, allow_inf_nan=False, description=f"Frames per second per topic (<= {MAX_HZ})."
+        None,
+        ge=MIN_HZ,
+        allow_inf_nan=False,
+        description=f"Frames per second per topic ({MIN_HZ} to {MAX_HZ}; more is {MAX_HZ}).",
     )
     since: int | None = Field(None, ge=-1, le=MAX_SINCE, description="Send rows after this step.")
     sample: int | None = Field(None, ge=0, le=1_000_000, description="Feature maps' test sample.")

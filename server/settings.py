@@ -23,7 +23,11 @@ class Limits(BaseSettings):
         32, ge=1, description="Runs that may be queued, running or paused at once."
     )
     max_steps: int = Field(1_000_000, ge=1, description="max_steps of one run.")
-    max_batch_size: int = Field(1024, ge=1, description="Batch size of one run.")
+    max_batch_size: int = Field(
+        4096,
+        ge=1,
+        description="Batch size of one run (what a step may cost is bounded on its own).",
+    )
     max_samples: int = Field(60_000, ge=1, description="Training samples of one run.")
     max_metrics_rows: int = Field(4000, ge=100, description="Stored rows per run before thinning.")
     max_step_bytes: int = Field(

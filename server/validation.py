@@ -73,6 +73,17 @@ def cost_errors(
     return errors
 
 
+def step_cost_errors(
+    config: RunConfig, settings: Settings, flops_per_s: float, device: str
+) -> list[SpecError]:
+    """What one step of this (valid) run would cost beyond the limits, given its dataset."""
+    try:
+        info = describe_dataset(config.dataset.name, config.dataset.params, settings.data_dir)
+    except DatasetError as exc:
+        return [dataset_error(exc)]
+    return cost_errors(config, info.input_shape, settings, flops_per_s, device)
+
+
 def check_run(
     config: RunConfig,
     settings: Settings,

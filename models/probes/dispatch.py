@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,7 +11,7 @@ from models.errors import ShapeError
 from models.probes.registry import PROBES, Probed, ProbeError
 from models.probes.result import ProbeResult
 
-__all__ = ["PROBES", "ProbeError", "is_probe_topic", "run_probe", "split_topic"]
+__all__ = ["PROBES", "ProbeError", "check_topic", "is_probe_topic", "run_probe", "split_topic"]
 
 
 def split_topic(topic: str, node: str | None = None) -> tuple[str, str | None]:
@@ -23,6 +23,28 @@ def split_topic(topic: str, node: str | None = None) -> tuple[str, str | None]:
 def is_probe_topic(topic: str) -> bool:
     """Whether a stream topic names a registered probe ('erf:c1', 'confusion')."""
     return topic.partition(":")[0] in PROBES
+
+
+def check_topic(
+    topic: str, nodes: Collection[str], options: Mapping[str, Any] | None = None
+) -> None:
+    """ProbeError unless the topic names a probe, a node it can look at, and good options."""
+    name, node = split_topic(topic)
+    entry = PROBES.get(name)
+    if entry is None:
+        raise ProbeError(f"unknown topic '{topic}'; probes: {', '.join(PROBES)}")
+    if entry.scope == "node" and node is None:
+        raise ProbeError(f"the {name} probe needs a node: '{name}:<node id>'")
+    if entry.scope == "run" and node is not None:
+        raise ProbeError(f"the {name} probe is of the whole run: '{name}', without a node")
+    if node is not None and node not in nodes:
+        raise ProbeError(f"no node '{node}' in this run's network (topic '{topic}')")
+    try:
+        entry.Options.model_validate(dict(options or {}))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ProbeError(f"{name} option {where}: {err['msg']}") from exc
 
 
 def run_probe(

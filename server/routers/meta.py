@@ -6,16 +6,19 @@ from typing import Any, Literal
 
 import torch
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.datasets import DATASETS, DatasetError
 from models.datasets.preview import load_preview
+from models.errors import SpecError
 from models.layers import layer_catalog
 from models.optim import optimizer_catalog
 from models.presets import PRESETS
 from models.probes.registry import Applies, probe_catalog
 from server import __version__
 from server.deps import ManagerDep, PreviewsDep, SettingsDep
+from server.errors import ErrorList, refuse
 
 router = APIRouter(prefix="/api", tags=["registries"])
 
@@ -176,11 +179,11 @@ class DatasetPreview(BaseModel):
 @router.post(
     "/datasets/{name}/preview",
     response_model=DatasetPreview,
-    responses={422: {"description": "Unknown dataset or bad params."}},
+    responses={422: {"model": ErrorList, "description": "Unknown dataset or bad params."}},
 )
 def preview(
     name: str, request: PreviewRequest, settings: SettingsDep, previews: PreviewsDep
-) -> DatasetPreview:
+) -> DatasetPreview | JSONResponse:
     """The first samples of each split, as the dataset's params make them (points or images)."""
     # Runs in the server's thread pool, never on the event loop; a few at a time, so that
     # many previews at once queue instead of each holding its images in memory.
@@ -190,7 +193,8 @@ def preview(
             data, sampled = load_preview(name, request.params, shown, settings.data_dir)
         except DatasetError as exc:
             field = "name" if exc.field == "name" else f"params.{exc.field}"
-            raise HTTPException(422, f"{field}: {exc.message}") from exc
+            error = SpecError(field=field, message=exc.message)
+            return refuse(422, f"{field}: {exc.message}", [error])
     n = request.n if data.info.input_shape == (2,) else min(request.n, MAX_IMAGES)
 
     def rounded(t: torch.Tensor) -> list[Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import InvalidSpecError, SpecError
@@ -13,9 +12,10 @@ from models.optim import TrainingPatch
 from models.run import parse_run
 from models.train import MetricsRow
 from server.deps import ManagerDep, SettingsDep, StoreDep
+from server.errors import ErrorList, refuse
 from server.lifecycle import ControlAction, RunNotFoundError, RunStateError
 from server.store import RunRecord, RunSummary
-from server.validation import check_run, pydantic_errors
+from server.validation import check_run, pydantic_errors, step_cost_errors
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
@@ -27,27 +27,12 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-class ErrorList(BaseModel):
-    """Why a request was refused: the contract's error list."""
-
-    detail: str
-    errors: list[SpecError]
-
-
 class StepRequest(BaseModel):
     """How many steps to take."""
 
     model_config = ConfigDict(extra="forbid")
 
     n: int = Field(1, ge=1, le=100_000, description="Steps to take, then pause.")
-
-
-def refuse(status: int, detail: str, errors: list[SpecError]) -> JSONResponse:
-    """An error response carrying the contract's `errors` list."""
-    return JSONResponse(
-        status_code=status,
-        content=ErrorList(detail=detail, errors=errors).model_dump(mode="json"),
-    )
 
 
 def _record(store: StoreDep, run_id: str) -> RunRecord:
@@ -171,6 +156,13 @@ def patch_training(
             "invalid change",
             [SpecError(field="max_steps", message=f"at most {limits.max_steps}")],
         )
+    if "batch_size" in changes and (record := manager.store.get_run(run_id)) is not None:
+        # A larger batch is a costlier step: the run must still fit what one step may cost.
+        training = record.config.training.model_copy(update={"batch_size": patch.batch_size})
+        larger = record.config.model_copy(update={"training": training})
+        costly = step_cost_errors(larger, settings, manager.flops_per_s, manager.device)
+        if costly:
+            return refuse(422, "invalid change", costly)
     try:
         return manager.update_training(run_id, patch)
     except RunNotFoundError as exc:

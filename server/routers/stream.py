@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from models.probes.dispatch import ProbeError, check_topic
 from server.deps import HubDep, ManagerDep, StoreDep
-from server.hub import Hub, Subscriber, SubscriberClosed
+from server.hub import METRICS, STATUS, Hub, Subscriber, SubscriberClosed
 from server.lifecycle import RunNotFoundError, RunStateError
 from server.manager import RunManager, status_frame
 from server.messages import (
@@ -50,6 +52,19 @@ def _status_text(store: Store, run_id: str) -> str:
     return frame.model_dump_json()
 
 
+def _check_topics(topics: list[str], store: Store, run_id: str, options: dict[str, Any]) -> None:
+    """ValueError unless every topic is metrics, status, or a probe that fits the run."""
+    record = store.get_run(run_id)
+    nodes = {n.id for n in record.config.network.nodes} if record is not None else set()
+    for topic in topics:
+        if topic in (METRICS, STATUS):
+            continue
+        try:
+            check_topic(topic, nodes, options)
+        except ProbeError as exc:
+            raise ValueError(str(exc)) from exc
+
+
 async def _handle(
     message: ClientMessage,
     *,
@@ -63,12 +78,13 @@ async def _handle(
     """Apply one client message (errors raised go back as error frames)."""
     match message:
         case Subscribe():
-            max_hz = sub.max_hz if message.max_hz is None else min(message.max_hz, MAX_HZ)
-            hub.update(sub, add=message.topics, max_hz=max_hz)
             given = {
                 **(message.options or {}),
                 **message.model_dump(include={"sample", "reduction"}, exclude_none=True),
             }
+            _check_topics(message.topics, store, run_id, given)
+            max_hz = sub.max_hz if message.max_hz is None else min(message.max_hz, MAX_HZ)
+            hub.update(sub, add=message.topics, max_hz=max_hz)
             manager.watch(run_id, given or None)
             if "metrics" in message.topics and message.since is not None:
                 # History first; live rows may repeat a few of these steps (clients drop
@@ -89,10 +105,10 @@ async def stream(
     ws: WebSocket, run_id: str, hub: HubDep, store: StoreDep, manager: ManagerDep
 ) -> None:
     """Live frames of one run: status and metrics as JSON text, tensors as binary frames."""
+    await ws.accept()  # then close with the contract's code, which a refused upgrade cannot carry
     if store.get_run(run_id) is None:
         await ws.close(code=4404, reason=f"no run with id '{run_id}'")
         return
-    await ws.accept()
     sub = hub.subscribe(run_id, [], max_hz=10.0)
     await ws.send_text(_status_text(store, run_id))
     pump = asyncio.create_task(_pump(ws, sub))

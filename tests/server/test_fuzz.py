@@ -269,7 +269,8 @@ def test_patch_training(client: TestClient, runs: dict[str, str], body: Any, whi
     payload = check_answer(response)
     if response.status_code == 200:
         training = payload["config"]["training"]
-        assert 0 < training["lr"] <= 10 and 1 <= training["batch_size"] <= 1024
+        cap = client.app.state.settings.limits.max_batch_size  # type: ignore[attr-defined]
+        assert 0 < training["lr"] <= 10 and 1 <= training["batch_size"] <= cap
     if response.status_code == 422:
         check_errors(payload["errors"])
 

@@ -107,3 +107,39 @@ def test_a_preview_of_a_usual_set_is_training_s_own_first_samples(client: TestCl
     assert answer["sampled"] is False
     first = load_dataset("shapes", {}).x_train[:4]
     assert torch.allclose(torch.tensor(answer["train_x"]), first, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ({"type": "subscribe", "topics": ["erf:nope"]}, "no node 'nope'"),
+        ({"type": "subscribe", "topics": ["erf"]}, "needs a node"),
+        ({"type": "subscribe", "topics": ["confusion:h1"]}, "without a node"),
+        ({"type": "subscribe", "topics": ["bogus"]}, "unknown topic 'bogus'"),
+        (
+            {"type": "subscribe", "topics": ["decision_boundary"], "options": {"resolution": 2}},
+            "resolution",
+        ),
+        ({"type": "subscribe", "topics": ["metrics"], "max_hz": 1e-300}, "max_hz"),
+    ],
+)
+def test_a_subscription_that_cannot_be_served_is_answered(
+    client: TestClient, message: dict[str, object], words: str
+) -> None:
+    run_id = client.post("/api/runs", json=spiral_run()).json()["id"]
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        ws.send_json(message)
+        frame = ws.receive_json()
+        assert frame["type"] == "error" and words in frame["message"], frame
+        ws.send_json({"type": "subscribe", "topics": ["metrics", "weights:h1"], "max_hz": 5})
+        ws.send_json({"type": "nope"})  # the good subscription is taken without a word
+        assert "unknown message type" in ws.receive_json()["message"]
+    client.delete(f"/api/runs/{run_id}")
+
+
+def test_a_preview_refusal_carries_the_error_list(client: TestClient) -> None:
+    answer = client.post("/api/datasets/spiral/preview", json={"params": {"noise": 9}})
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "params.noise" and error["message"]

@@ -82,3 +82,22 @@ def test_a_step_that_would_not_fit_is_refused_in_words(
         created = client.post("/api/runs", json=small)
         assert created.status_code == 201
         client.delete(f"/api/runs/{created.json()['id']}")
+
+
+def test_the_patch_schema_says_what_the_server_takes_and_a_costlier_batch_is_refused(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["TrainingPatch"]
+    bound = schema["properties"]["batch_size"]["anyOf"][0]["maximum"]
+    assert bound == client.app.state.settings.limits.max_batch_size  # type: ignore[attr-defined]
+    network = chain(
+        ("conv2d", {"out_channels": 512, "kernel_size": 1}),
+        ("global_avgpool", {}),
+        ("linear", {"out_features": 4}),
+    )
+    body = {"network": network, "dataset": SHAPES_64, "training": {"batch_size": 4}}
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    refused = client.patch(f"/api/runs/{run_id}/training", json={"batch_size": 4096})
+    assert refused.status_code == 422 and "of memory" in refused.json()["errors"][0]["message"]
+    assert client.patch(f"/api/runs/{run_id}/training", json={"batch_size": 8}).status_code == 200
+    client.delete(f"/api/runs/{run_id}")
