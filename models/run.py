@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.analysis import validate_on_dataset
-from models.errors import InvalidSpecError, SpecError
+from models.errors import InvalidSpecError, SpecError, plain_message
 from models.optim import TrainingConfig
 from models.spec import NetworkSpec, ParamValue, load_spec
 
@@ -41,7 +41,8 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[SpecError]:
     for err in exc.errors():
         loc = [str(part) for part in err["loc"] if part != "body"]
         field = ".".join([prefix, *loc] if prefix else loc) or None
-        message = "unknown field" if err["type"] == "extra_forbidden" else str(err["msg"])
+        names = [str(p) for p in err["loc"] if isinstance(p, str) and p != "body"]
+        message = plain_message(err, names[-1] if names else None)
         out.append(SpecError(node=None, field=field, message=message))
     return out
 

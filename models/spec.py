@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, WithJsonSchema
 
-from models.errors import SpecError
+from models.errors import SpecError, plain_message
 from models.layers import LAYERS, Layer, LayerParams
 from models.layers.core import OutputParams
 
@@ -108,13 +108,9 @@ class SpecResult:
 
 
 def _message(err: Any) -> str:
-    """Pydantic's message for one error, with the offending value where it helps."""
-    if err["type"] == "extra_forbidden":
-        return "unknown field"
-    if err["type"] != "missing" and "input" in err:
-        shown = repr(err["input"])
-        return f"{err['msg']} (got {shown[:60]})"
-    return str(err["msg"])
+    """One error in words, naming the field (the last name in its location)."""
+    names = [str(p) for p in err["loc"] if isinstance(p, str)]
+    return plain_message(err, names[-1] if names else None)
 
 
 def _pydantic_errors(exc: ValidationError, node: str | None) -> list[SpecError]:

@@ -119,6 +119,11 @@ def readable_error(exc: BaseException) -> str:
             "the GPU ran out of memory for this run; lower the batch size or make the "
             "network smaller (fewer channels or units), then start it again."
         )
+    if isinstance(exc, MemoryError) or "DefaultCPUAllocator" in str(exc):
+        return (
+            "the training process ran out of memory for this run; lower the batch size or "
+            "make the network smaller (fewer channels or units), then start it again."
+        )
     if isinstance(exc, InvalidSpecError):
         return "; ".join(f"{e.node or 'network'}: {e.message}" for e in exc.errors)
     if isinstance(exc, DatasetError):

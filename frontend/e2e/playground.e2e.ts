@@ -214,8 +214,8 @@ describe("the playground", () => {
     // An invalid param.
     await page.getByTestId("node-h1").click();
     await page.getByTestId("param-out_features").fill("0");
-    await expect.poll(() => text(page, "node-error-h1"), { timeout: 10_000 }).toContain("greater than or equal to 1");
-    expect(await text(page, "spec-errors")).toContain("greater than or equal to 1");
+    await expect.poll(() => text(page, "node-error-h1"), { timeout: 10_000 }).toContain("must be at least 1");
+    expect(await text(page, "spec-errors")).toContain("must be at least 1");
     await page.getByTestId("param-out_features").fill("12");
     await expect.poll(() => text(page, "spec-errors")).toContain("valid network");
     expect(await page.getByTestId("node-error-h1").count()).toBe(0);

@@ -14,6 +14,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from models.errors import requirement
+
 Task = Literal["classification", "regression", "segmentation"]
 
 P = TypeVar("P", bound=BaseModel)
@@ -157,32 +159,14 @@ def _error_field(error: ErrorDetails) -> str:
 def _plain_message(error: ErrorDetails, model: type[BaseModel], dataset: str) -> str:
     """Say what is wrong with one value in words a student follows."""
     kind = error["type"]
-    ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
         known = ", ".join(model.model_fields) or "none"
         return f"is not a parameter of {dataset!r} (its parameters: {known})"
     if kind == "invalid_key":
         return "parameter names must be strings"
-    if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']}"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}"
-    if kind == "greater_than":
-        return f"must be more than {ctx['gt']}"
-    if kind == "less_than":
-        return f"must be less than {ctx['lt']}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return "must be a whole number"
-    if kind in ("float_type", "float_parsing"):
-        return "must be a number"
-    if kind == "finite_number":
-        return "must be a finite number"
-    if kind in ("bool_type", "bool_parsing"):
-        return "must be true or false"
-    if kind == "literal_error":
-        return f"must be {ctx['expected']}"
-    if kind == "missing":
-        return "is required"
+    phrase = requirement(error)
+    if phrase is not None:
+        return phrase
     return str(error["msg"])
 
 
