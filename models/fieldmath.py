@@ -11,6 +11,7 @@ pixels [x j - P, x j - P + r - 1].
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -63,6 +64,16 @@ class AxisField:
             start=self.start + Fraction(p * 2 - (eff - 1), 2 * s) * self.jump,
         )
 
+    @staticmethod
+    def union(fields: Sequence[AxisField]) -> AxisField:
+        """Unit 0's fields of merged inputs joined: from the first pixel any sees to the last.
+
+        The merged grid keeps the first input's jump (inputs on other grids are warned of).
+        """
+        lo = min(-f.padding for f in fields)
+        hi = max(-f.padding + f.size - 1 for f in fields)
+        return AxisField(size=hi - lo + 1, jump=fields[0].jump, start=(lo + hi) / 2)
+
     def upsample(self, s: int, reach: int) -> AxisField:
         """After upsampling by s; each output reads `reach` + 1 neighbouring inputs.
 
@@ -101,6 +112,13 @@ class Field2d:
         """Both axes through a transposed convolution."""
         return Field2d(
             self.h.transposed(k[0], s[0], p[0], d[0]), self.w.transposed(k[1], s[1], p[1], d[1])
+        )
+
+    @staticmethod
+    def union(fields: Sequence[Field2d]) -> Field2d:
+        """Merged inputs' fields joined on each axis separately (a 1x3 and a 3x1 see 3x3)."""
+        return Field2d(
+            AxisField.union([f.h for f in fields]), AxisField.union([f.w for f in fields])
         )
 
     def upsample(self, s: int, reach: int) -> Field2d:

@@ -1,7 +1,7 @@
 """Theoretical receptive fields of every spatial node, through the whole DAG.
 
 Formulas: Araujo, Norris & Sim, Distill 2019 (see `models.fieldmath`). At a
-merge the field is the widest of the inputs'; inputs whose grids do not line
+merge the field is the union of the inputs' on each axis; inputs whose grids do not line
 up (different jump or centre) are reported.
 """
 
@@ -63,7 +63,7 @@ def receptive_fields(report: ShapeReport) -> FieldReport:
                     field="edges",
                     message=f"the inputs of this {graph.types[node]} sit on different grids "
                     f"({grids}), so the pixels it combines come from different places of the "
-                    "image; the field shown is the widest input's.",
+                    "image; the field shown joins the inputs' fields as if they did.",
                 )
             )
     return FieldReport(fields, warnings)

@@ -29,11 +29,6 @@ class ConcatModule(nn.Module):
         return torch.cat(xs, dim=1)
 
 
-def widest(fields: Sequence[Field2d]) -> Field2d:
-    """The largest of several fields (a merge sees at least that much)."""
-    return max(fields, key=lambda f: f.area)
-
-
 class Add(Layer[NoParams]):
     type = "add"
     category = "merge"
@@ -57,7 +52,7 @@ class Add(Layer[NoParams]):
         return AddModule()
 
     def receptive(self, p: NoParams, fields: Sequence[Field2d], inputs: Sequence[Shape]) -> Field2d:
-        return widest(fields)
+        return Field2d.union(fields)
 
 
 class Concat(Layer[NoParams]):
@@ -84,4 +79,4 @@ class Concat(Layer[NoParams]):
         return ConcatModule()
 
     def receptive(self, p: NoParams, fields: Sequence[Field2d], inputs: Sequence[Shape]) -> Field2d:
-        return widest(fields)
+        return Field2d.union(fields)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -188,3 +189,41 @@ def test_transposed_field_size_is_the_widest_unit(k: int, s: int, p: int, d: int
             widest = max(widest, r1 - r0 + 1)
     assume(widest > 0)
     assert widest == field.h.size
+
+
+def branches(
+    a: tuple[str, dict[str, Any]], b: tuple[str, dict[str, Any]], merge: str
+) -> dict[str, Any]:
+    """input -> a and input -> b, merged: Inception's shape in miniature."""
+    nodes = [
+        {"id": "in", "type": "input", "params": {}},
+        {"id": "a", "type": a[0], "params": a[1]},
+        {"id": "b", "type": b[0], "params": b[1]},
+        {"id": "m", "type": merge, "params": {}},
+        {"id": "out", "type": "output", "params": {"loss": "mse"}},
+    ]
+    pairs = [("in", "a"), ("in", "b"), ("a", "m"), ("b", "m"), ("m", "out")]
+    return {"version": 1, "nodes": nodes, "edges": [{"source": s, "target": t} for s, t in pairs]}
+
+
+@pytest.mark.parametrize("merge", ["add", "concat"])
+def test_a_merge_joins_its_inputs_fields_on_each_axis(merge: str) -> None:
+    one_by_three = conv(k=[1, 3], padding=[0, 1], bias=False, init="ones")
+    three_by_one = conv(k=[3, 1], padding=[1, 0], bias=False, init="ones")
+    spec = branches(one_by_three, three_by_one, merge)
+    rf = field_of(spec, "m", [1, 9, 9])
+    assert rf["size"] == [3, 3] and rf["start"] == [0, 0] and rf["padding"] == [1, 1]
+    # Against autograd: the centre position (every channel: concat's come from either
+    # branch) has a gradient on exactly the joined 3x3 box.
+    net = build_network(spec, [1, 9, 9], seed=0)
+    image = torch.ones(1, 1, 9, 9, requires_grad=True)
+    net.forward_nodes(image, ["m"])["m"][0, :, 4, 4].sum().backward()
+    assert image.grad is not None
+    assert nonzero_box(image.grad[0, 0]) == (3, 5, 3, 5)
+
+
+def test_a_merge_of_offset_fields_spans_both() -> None:
+    spec = branches(conv(k=3), conv(k=5, padding=1), "add")  # 7x7 -> 7x7 and 9-5+2+1 = 7
+    rf = field_of(spec, "m", [1, 9, 9])
+    assert rf["size"] == [5, 5] and rf["padding"] == [1, 1]
+    assert nonzero_box(input_gradient(spec, 9, "m", 3, 3)) == (2, 6, 2, 6)
