@@ -144,6 +144,7 @@ class RunManager:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
         self.device = "unknown"
+        self.worker_ready = False
         # Until the worker has measured its device: a slow CPU's speed, so estimates err long.
         self.flops_per_s = SLOW_DEVICE_FLOPS
         # On-demand probes awaiting the worker, by request id.
@@ -187,7 +188,8 @@ class RunManager:
         )
 
     def _spawn(self) -> None:
-        """A fresh worker process."""
+        """A fresh worker process (not ready until it says so)."""
+        self.worker_ready = False
         self.worker = WorkerHandle(self._options(), self._on_event)
 
     def close(self) -> None:
@@ -212,6 +214,7 @@ class RunManager:
         """Apply one worker event to the store and the viewers."""
         match event:
             case wire.Ready():
+                self.worker_ready = True
                 self.device = event.device
                 self.flops_per_s = event.flops_per_s
             case wire.Died():

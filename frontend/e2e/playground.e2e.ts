@@ -203,22 +203,22 @@ describe("the playground", () => {
     // A second input into relu is drawn, and the server says what is wrong, on the node and in the list.
     await connect(page, "in", "a1");
     await expect.poll(() => edgeCount(page)).toBe(edges + 1);
-    await expect.poll(() => text(page, "node-error-a1"), { timeout: 10_000 }).toContain("relu takes 1 input but has 2");
+    await expect.poll(() => text(page, "error-of-a1"), { timeout: 10_000 }).toContain("relu takes 1 input but has 2");
     expect(await text(page, "spec-errors")).toContain("relu takes 1 input but has 2");
     // Undo removes it; the error goes away.
     await page.getByTestId("btn-undo").click();
     await expect.poll(() => edgeCount(page)).toBe(edges);
     await expect.poll(() => text(page, "spec-errors")).toContain("valid network");
-    expect(await page.getByTestId("node-error-a1").count()).toBe(0);
+    expect(await page.getByTestId("error-of-a1").count()).toBe(0);
 
     // An invalid param.
     await page.getByTestId("node-h1").click();
     await page.getByTestId("param-out_features").fill("0");
-    await expect.poll(() => text(page, "node-error-h1"), { timeout: 10_000 }).toContain("must be at least 1");
+    await expect.poll(() => text(page, "error-of-h1"), { timeout: 10_000 }).toContain("must be at least 1");
     expect(await text(page, "spec-errors")).toContain("must be at least 1");
     await page.getByTestId("param-out_features").fill("12");
     await expect.poll(() => text(page, "spec-errors")).toContain("valid network");
-    expect(await page.getByTestId("node-error-h1").count()).toBe(0);
+    expect(await page.getByTestId("error-of-h1").count()).toBe(0);
     expect(await text(page, "shape-h1")).toBe("[12]");
   });
 
@@ -384,6 +384,9 @@ describe("the playground", () => {
 
   test("8. the optimizer menu and its fields come from the server's registry; the buttons follow the run's actions", async () => {
     const page = await open();
+    // `node-<id>` hooks are the network's nodes and nothing else.
+    const hooks = await page.locator('[data-testid^="node-"]').evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+    expect(hooks.sort()).toEqual(["in", "h1", "a1", "h2", "a2", "fc", "out"].map((id) => `node-${id}`).sort());
     const registry = (await (await fetch(`${baseUrl}/api/optimizers`)).json()) as {
       name: string;
       params_schema: { properties: Record<string, unknown> };

@@ -33,6 +33,9 @@ class Health(BaseModel):
     device: str = Field(description="The worker's torch device.")
     version: str
     worker_restarts: int = Field(0, description="Times the training worker had to be restarted.")
+    worker: Literal["starting", "ready"] = Field(
+        "ready", description="starting: the training worker is not ready yet (runs wait queued)."
+    )
 
 
 class LayerEntry(BaseModel):
@@ -96,7 +99,12 @@ class PresetEntry(BaseModel):
 @router.get("/health", response_model=Health)
 def health(manager: ManagerDep) -> Health:
     """Whether the server is up and which device trains."""
-    return Health(device=manager.device, version=__version__, worker_restarts=manager.restarts)
+    return Health(
+        device=manager.device,
+        version=__version__,
+        worker_restarts=manager.restarts,
+        worker="ready" if manager.worker_ready else "starting",
+    )
 
 
 @router.get("/layers", response_model=list[LayerEntry])

@@ -33,6 +33,8 @@ def wait_status(client: TestClient, run_id: str, *statuses: str) -> dict[str, An
 def test_health(client: TestClient) -> None:
     body = client.get("/api/health").json()
     assert body["status"] == "ok" and body["device"] == "cpu" and body["version"]
+    assert body["worker"] in ("starting", "ready")
+    wait_until(lambda: client.get("/api/health").json()["worker"] == "ready", what="the worker")
 
 
 def test_layers_serve_the_registry_with_schemas(client: TestClient) -> None:

@@ -1,5 +1,6 @@
 // The REST client: one typed function per endpoint the page uses.
 import type {
+  Health,
   ControlAction,
   DatasetInfo,
   DatasetPreviewResponse,
@@ -76,6 +77,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
 }
 
 export const api = {
+  health: (): Promise<Health> => request("GET", "/api/health"),
   layers: (): Promise<LayerInfo[]> => request("GET", "/api/layers"),
   datasets: (): Promise<DatasetInfo[]> => request("GET", "/api/datasets"),
   presets: (): Promise<Preset[]> => request("GET", "/api/presets"),

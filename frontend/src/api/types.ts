@@ -101,6 +101,7 @@ export type NodeReport = Schemas["NodeReport"];
 export type ValidationReport = Schemas["ValidationReport"];
 
 export type RunRecord = Schemas["RunRecord"];
+export type Health = Schemas["Health"];
 export type RunStatus = RunRecord["status"];
 /** A control the run's status allows now ("update": PATCH its training), from the server's lifecycle table. */
 export type RunAction = RunRecord["actions"][number];

@@ -55,7 +55,7 @@ function LayerNodeViewInner({ id, data, selected }: NodeProps<LayerNode>) {
       {layer && !layer.trainable_by_gradient && <div className="node-note">not trainable by gradient</div>}
       {type !== "input" && type !== "output" && <NeuronThumbnails id={id} />}
       {errors.map((e, i) => (
-        <div key={`e${i}`} className="node-error" data-testid={`node-error-${id}`}>
+        <div key={`e${i}`} className="node-error" data-testid={`error-of-${id}`}>
           <span aria-hidden="true">⚠ </span>
           {e.field && e.field !== "edges" ? `${e.field}: ` : ""}
           {e.message}

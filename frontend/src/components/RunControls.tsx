@@ -1,6 +1,7 @@
 // Play, pause, step, reset; the run's status, step count, speed and latest numbers.
 // Which controls apply is the run's `actions` (the server's lifecycle table).
 import { usePlayground, usePlaygroundContext } from "../context";
+import { useTrainerStarting } from "../hooks/useTrainerStarting";
 import { controlsOf } from "../run/controller";
 import { runKey } from "../state/setup";
 import { setupOf } from "../state/store";
@@ -31,6 +32,7 @@ export function RunControls() {
   const ready = usePlayground((s) => s.catalogState === "ready");
   // The run trains: pause applies, play (on this setup) and step do not.
   const training = controlsOf(run).pause;
+  const starting = useTrainerStarting(run.status === "queued");
 
   return (
     <section className="panel run-controls" aria-label="Run">
@@ -85,6 +87,11 @@ export function RunControls() {
           {percent(run.latest.test_acc)}
         </dd>
       </dl>
+      {starting && (
+        <p className="note" role="status" data-testid="trainer-starting">
+          Starting the trainer: the first run waits a few seconds…
+        </p>
+      )}
       {run.connection === "reconnecting" && (
         <p className="note" role="status">
           Connection lost: reconnecting…

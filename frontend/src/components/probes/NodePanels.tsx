@@ -65,7 +65,7 @@ export function NodePanels() {
   const views = nodeViews(probes, NODE_VIEW_NAMES, { id, type, shape: report?.shape, params: report?.params }, dataset);
   if (views.length === 0) return null;
   return (
-    <div className="node-probes" data-testid="node-probes" aria-label={`What ${id} does`}>
+    <div className="node-probes" data-testid="probes-of-node" aria-label={`What ${id} does`}>
       {views.map((view) => {
         const Panel = NODE_VIEWS[view];
         return <Panel key={view} node={id} open={!closed.has(view)} onToggle={() => toggle(view)} />;
