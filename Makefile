@@ -63,6 +63,7 @@ bench: install
 	$(PY) bench/stream_latency.py
 	$(PY) bench/concurrency.py
 	$(PY) bench/probe_overhead.py
+	$(PY) bench/checkpoint_cost.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(FRONTEND)/node_modules $(FRONTEND)/dist
