@@ -48,11 +48,21 @@ log = logging.getLogger("layerlab.manager")
 
 SLOW_DEVICE_FLOPS = 2e9
 
-__all__ = ["ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
+__all__ = ["ProbeBusyError", "ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
 
 
 class ProbeFailedError(Exception):
     """A probe that does not apply to the run (HTTP 422)."""
+
+
+class ProbeBusyError(Exception):
+    """Probes have used the worker's probe time for now (HTTP 429)."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(
+            f"the trainer's time for probes is spent for now; ask again in {retry_after_s:.1f} s"
+        )
+        self.retry_after_s = retry_after_s
 
 
 def _settle(waiter: asyncio.Future[wire.ProbeAnswer], answer: wire.ProbeAnswer) -> None:
@@ -539,6 +549,8 @@ class RunManager:
             answer = await asyncio.wait_for(waiter, timeout)
         finally:
             self.probes.pop(request_id, None)
+        if answer.retry_after_s is not None:
+            raise ProbeBusyError(answer.retry_after_s)
         if answer.probe is None:
             raise ProbeFailedError(answer.error or "the probe failed")
         return answer.probe.as_json()

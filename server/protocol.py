@@ -220,6 +220,9 @@ class ProbeAnswer(RunMessage):
     request_id: str
     probe: ProbePayload | None = None
     error: str | None = None
+    retry_after_s: float | None = Field(
+        None, description="Over the probe budget: ask again after this long (no error)."
+    )
 
 
 class UnknownRun(RunMessage):

@@ -41,7 +41,8 @@ from server.lifecycle import RunStatus
 
 log = logging.getLogger("layerlab.worker")
 
-PROBE_SHARE = 0.07  # share of the worker's time streamed probes aim at (the ceiling is 10%)
+PROBE_SHARE = 0.07  # share of the worker's time probes aim at (the ceiling is 10%)
+PROBE_SLACK_S = 0.25  # an asked-for probe may run this far ahead of the probe budget
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,9 @@ class Worker:
         self.data_dir = Path(options.data_dir)
         self.runs: dict[str, HeldRun] = {}
         self.order: deque[str] = deque()
+        # Probes, streamed or asked for, share PROBE_SHARE of the worker's time: each one
+        # moves this clock on by cost / PROBE_SHARE; an asked-for probe waits its turn.
+        self.probe_clock = 0.0
         self.stopping = False
 
     def emit(self, event: wire.Event) -> None:
@@ -274,13 +278,26 @@ class Worker:
                 )
             )
             return
+        wait = self.probe_clock - time.monotonic()
+        if wait > PROBE_SLACK_S:
+            answer = wire.ProbeAnswer(
+                request_id=cmd.request_id, run_id=cmd.run_id, retry_after_s=round(wait, 3)
+            )
+            self.emit(answer)
+            return
+        started = time.perf_counter()
         try:
             result = payload(run.job.probe(cmd.topic, cmd.node, cmd.options), run.job.step_count)
         except ProbeError as exc:
             answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, error=str(exc))
         else:
             answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, probe=result)
+        self.spend_probe_time(time.perf_counter() - started)
         self.emit(answer)
+
+    def spend_probe_time(self, cost: float) -> None:
+        """Move the shared probe clock on by what a probe cost."""
+        self.probe_clock = max(self.probe_clock, time.monotonic()) + cost / PROBE_SHARE
 
     def start(self, cmd: wire.Start) -> None:
         """Load a run's job (from its checkpoint when resuming) and set it going."""
@@ -371,6 +388,7 @@ class Worker:
                 self.emit(wire.ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))
                 continue
             cost = time.perf_counter() - started
+            self.spend_probe_time(cost)
             interval = max(1.0 / hz, cost * watched / PROBE_SHARE)
             run.due[topic] = now + interval
             rate = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.probes.dispatch import PROBES, is_probe_topic
 from server.deps import ManagerDep
 from server.lifecycle import RunNotFoundError, RunStateError
-from server.manager import ProbeFailedError
+from server.manager import ProbeBusyError, ProbeFailedError
 from server.protocol import ProbeOptions
 
 router = APIRouter(prefix="/api/runs", tags=["probes"])
@@ -41,6 +42,7 @@ class ProbeReading(BaseModel):
         404: {"description": "No such run."},
         409: {"description": "The run is not loaded (created, completed, stopped or failed)."},
         422: {"description": "The probe does not apply to this run or node."},
+        429: {"description": "Probes have used the trainer's probe time; see Retry-After."},
     },
 )
 async def probe(
@@ -72,6 +74,9 @@ async def probe(
         raise HTTPException(409, str(exc)) from exc
     except ProbeFailedError as exc:
         raise HTTPException(422, str(exc)) from exc
+    except ProbeBusyError as exc:
+        retry = str(max(1, math.ceil(exc.retry_after_s)))
+        raise HTTPException(429, str(exc), headers={"Retry-After": retry}) from exc
     except TimeoutError as exc:
         raise HTTPException(504, "the training worker did not answer in time") from exc
     return ProbeReading.model_validate(reading)

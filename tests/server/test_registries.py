@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -61,3 +62,21 @@ def test_a_deleted_run_leaves_no_probe_options_behind(client: TestClient) -> Non
     assert manager.probe_options[run_id] == {"sample": 2}
     client.delete(f"/api/runs/{run_id}")
     assert run_id not in manager.probe_options
+
+
+def test_a_burst_of_probes_is_answered_429_with_a_retry_time(client: TestClient) -> None:
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=100_000)).json()["id"]
+    client.post(f"/api/runs/{run_id}/step", json={"n": 1})
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["status"] == "paused")
+    url = f"/api/runs/{run_id}/probes/decision_boundary"
+
+    def ask(_: int) -> tuple[int, str | None]:
+        answer = client.get(url, params={"resolution": 128})
+        return answer.status_code, answer.headers.get("retry-after")
+
+    with ThreadPoolExecutor(8) as pool:  # many users at once, faster than the budget
+        answers = list(pool.map(ask, range(96)))
+    codes = [code for code, _ in answers]
+    assert set(codes) == {200, 429} and codes.count(200) < 48, codes
+    assert all(int(retry or 0) >= 1 for code, retry in answers if code == 429)
+    client.delete(f"/api/runs/{run_id}")

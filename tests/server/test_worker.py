@@ -169,3 +169,18 @@ def test_a_run_checkpoints_as_it_starts_and_a_missing_checkpoint_is_said(tmp_pat
     assert isinstance(event, wire.Status) and event.status == "failed"
     assert "checkpoint" in (event.error or "") and "missing" in (event.error or "")
     assert "gone" not in worker.runs
+
+
+def test_asked_for_probes_share_the_probe_budget(tmp_path: Path) -> None:
+    worker, _, events = make_worker(tmp_path)
+    body = {"network": PRESETS["digits-cnn"]["run"]["network"], "dataset": {"name": "digits"}}
+    worker.handle(wire.Start(run_id="r", config=RunConfig.model_validate(body), paused=True))
+    drain(events)
+    for i in range(40):  # a burst, faster than 7% of the worker's time can serve
+        worker.handle(wire.Probe(request_id=str(i), run_id="r", topic="erf:c1"))
+    answers = [e for e in drain(events) if isinstance(e, wire.ProbeAnswer)]
+    served = [a for a in answers if a.probe is not None]
+    waiting = [a for a in answers if a.retry_after_s is not None]
+    assert len(answers) == 40 and served and waiting
+    assert len(served) < 20 and all(a.retry_after_s and a.retry_after_s > 0 for a in waiting)
+    assert all(a.error is None for a in waiting)
