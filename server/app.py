@@ -59,10 +59,25 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+def _orphaned_checkpoints(database: Path, checkpoints: Path) -> list[str]:
+    """A note when the database is missing or empty while run checkpoints lie beside it."""
+    empty = not database.exists() or database.stat().st_size == 0
+    found = sorted(checkpoints.glob("*.safetensors")) if checkpoints.is_dir() else []
+    if not (empty and found):
+        return []
+    return [
+        f"the database {database} was {'missing' if not database.exists() else 'empty'} at "
+        f"start-up while {len(found)} run checkpoints lie in {checkpoints}: those runs are "
+        "not listed (their files are kept)"
+    ]
+
+
 @asynccontextmanager
 async def _serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     """The long-lived objects, from start-up to shutdown."""
-    store = Store(settings.data_dir / "layerlab.db", settings.limits.max_metrics_rows)
+    database = settings.data_dir / "layerlab.db"
+    notes = _orphaned_checkpoints(database, settings.data_dir / "checkpoints")
+    store = Store(database, settings.limits.max_metrics_rows)
     hub = Hub()
     manager = RunManager(settings, store, hub)
     app.state.settings, app.state.store, app.state.hub, app.state.manager = (
@@ -72,6 +87,7 @@ async def _serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         manager,
     )
     app.state.previews = threading.BoundedSemaphore(PREVIEWS_AT_ONCE)
+    app.state.notes = notes
     manager.start()
     try:
         yield

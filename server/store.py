@@ -88,6 +88,10 @@ _COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
+class StoreDamagedError(RuntimeError):
+    """The database file is not a sound SQLite database."""
+
+
 class RunRecord(BaseModel):
     """A stored run, as GET /api/runs/{id} returns it."""
 
@@ -208,6 +212,7 @@ class Store:
         )
         try:
             self._conn.row_factory = sqlite3.Row
+            self._check()
             self._conn.execute("PRAGMA journal_mode=WAL")
             # NORMAL is durable across application crashes in WAL mode; only an
             # OS crash can lose the last commits, fine for a metric history.
@@ -217,6 +222,18 @@ class Store:
         except BaseException:
             self._conn.close()
             raise
+
+    def _check(self) -> None:
+        """StoreDamagedError unless SQLite finds the file sound (an empty file is a new one)."""
+        try:
+            verdict = [row[0] for row in self._conn.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:
+            verdict = [str(exc)]
+        if verdict != ["ok"]:
+            raise StoreDamagedError(
+                f"the database {self.path} is damaged ({'; '.join(verdict)[:200]}); move it "
+                "aside to start with an empty one (run checkpoints stay in checkpoints/)"
+            )
 
     def _migrate(self) -> None:
         """Create the tables on a new file; refuse a file from a newer version."""

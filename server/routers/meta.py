@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import torch
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,9 @@ class Health(BaseModel):
     worker_restarts: int = Field(0, description="Times the training worker had to be restarted.")
     worker: Literal["starting", "ready"] = Field(
         "ready", description="starting: the training worker is not ready yet (runs wait queued)."
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What the server found wrong at start-up, in words."
     )
 
 
@@ -97,9 +100,12 @@ class PresetEntry(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-def health(manager: ManagerDep) -> Health:
+def health(manager: ManagerDep, request: Request) -> Health:
     """Whether the server is up and which device trains."""
+    notes: list[str] = request.app.state.notes
     return Health(
+        status="ok" if not notes else "degraded",
+        notes=notes,
         device=manager.device,
         version=__version__,
         worker_restarts=manager.restarts,
