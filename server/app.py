@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from models.run import field_errors
 from server import __version__
 from server.bodies import BodyGuard
 from server.datalock import DataDirLock
@@ -26,7 +27,6 @@ from server.manager import RunManager
 from server.routers import meta, networks, probes, runs, stream
 from server.settings import Settings
 from server.store import Store
-from server.validation import pydantic_errors
 
 PREVIEWS_AT_ONCE = 2  # dataset previews made at once; more wait their turn
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [e.model_dump() for e in pydantic_errors(exc)]  # type: ignore[arg-type]
+        errors = [e.model_dump() for e in field_errors(exc)]  # type: ignore[arg-type]
         return JSONResponse(
             status_code=422, content={"detail": "invalid request", "errors": errors}
         )

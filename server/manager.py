@@ -394,10 +394,6 @@ class RunManager:
         record = self.get(run_id)
         return record, transition(record.status, action)
 
-    def active_count(self) -> int:
-        """Runs queued, running or paused."""
-        return self.store.count_runs(ACTIVE)
-
     def _rewind(self, record: RunRecord) -> int:
         """Cut a run's history back to its checkpoint, so that resuming makes one timeline.
 

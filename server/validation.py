@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
-
 from models.analysis import ValidationReport, dataset_error, validate_network, validate_on_dataset
 from models.cost import estimate_step, readable_bytes
 from models.datasets import DatasetError, describe_dataset
 from models.device import resolve_device
 from models.errors import SpecError
-from models.run import RunConfig, field_errors
+from models.run import RunConfig
 from models.shapes import infer_shapes
 from server.settings import Settings
-
-
-def pydantic_errors(exc: ValidationError, prefix: str = "") -> list[SpecError]:
-    """A pydantic error list in the contract's {node, field, message} form."""
-    return field_errors(exc, prefix)
 
 
 def validate_with_dataset(

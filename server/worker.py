@@ -133,7 +133,10 @@ def readable_error(exc: BaseException) -> str:
 
 
 def payload(
-    result: ProbeResult, step: int, meta: Mapping[str, object] | None = None
+    result: ProbeResult,
+    step: int,
+    meta: Mapping[str, object] | None = None,
+    topic: str | None = None,
 ) -> wire.ProbePayload:
     """A probe result as it crosses the seam (numpy arrays, JSON metadata).
 
@@ -143,7 +146,7 @@ def payload(
     try:
         return wire.ProbePayload.model_validate(
             {
-                "topic": result.topic,
+                "topic": topic or result.topic,
                 "node": result.node,
                 "step": step,
                 "meta": plain({**result.meta, **(meta or {})}),
@@ -373,7 +376,6 @@ class Worker:
         """
         now = time.monotonic()
         watched = sum(len(r.watch) for r in self.runs.values())
-        options = run.options
         for topic, hz in list(run.watch.items()):
             if now < run.due.get(topic, 0.0):
                 continue
@@ -382,7 +384,7 @@ class Worker:
                 continue  # nothing changed since the last frame
             started = time.perf_counter()
             try:
-                result = run.job.probe(topic, None, options)
+                result = run.job.probe(topic, None, run.options)
             except ProbeError as exc:
                 run.watch.pop(topic, None)
                 self.emit(wire.ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))
@@ -399,7 +401,7 @@ class Worker:
             }
             run.sent[topic] = step
             try:
-                frame = payload(result, step, rate).model_copy(update={"topic": topic})
+                frame = payload(result, step, rate, topic)
             except ProbeError as exc:
                 run.watch.pop(topic, None)
                 self.emit(wire.ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))

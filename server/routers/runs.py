@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import InvalidSpecError, SpecError
 from models.optim import TrainingPatch
-from models.run import parse_run
+from models.run import field_errors, parse_run
 from models.train import MetricsRow
 from server.deps import ManagerDep, SettingsDep, StoreDep
 from server.errors import ErrorList, refuse
 from server.lifecycle import ControlAction, RunNotFoundError, RunStateError
 from server.store import RunRecord, RunSummary
-from server.validation import check_run, pydantic_errors, step_cost_errors
+from server.validation import check_run, step_cost_errors
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
@@ -170,7 +170,7 @@ def patch_training(
     except RunStateError as exc:
         raise HTTPException(409, str(exc)) from exc
     except ValidationError as exc:
-        return refuse(422, "invalid change", pydantic_errors(exc))
+        return refuse(422, "invalid change", field_errors(exc))
 
 
 @router.get("/{run_id}/metrics", response_model=list[MetricsRow], responses=NOT_FOUND)
