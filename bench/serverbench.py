@@ -107,8 +107,10 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         startup_timeout: float = 120.0,
         log_level: str = "warning",
+        data_dir: Path | None = None,
     ) -> None:
         self.device = device
+        self.kept_dir = data_dir  # a directory that outlives the server (restarts on it)
         self.threads = threads
         self.extra_env = env or {}
         self.startup_timeout = startup_timeout
@@ -123,6 +125,8 @@ class ServerProcess:
     @property
     def data_dir(self) -> Path:
         """The server's temporary data directory."""
+        if self.kept_dir is not None:
+            return self.kept_dir
         if self._tmp is None:
             raise RuntimeError("the server is not started")
         return Path(self._tmp.name)
@@ -145,7 +149,10 @@ class ServerProcess:
 
     def start(self) -> None:
         """Start `layerlab serve` and wait until GET /api/health answers."""
-        self._tmp = tempfile.TemporaryDirectory(prefix="layerlab-bench-")
+        if self.kept_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="layerlab-bench-")
+        else:
+            self.kept_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.extra_env}
         if self.threads is not None:
             env["LAYERLAB_TORCH_THREADS"] = str(self.threads)
@@ -166,7 +173,7 @@ class ServerProcess:
             "--log-level",
             self.log_level,
         ]
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:
             # Its own session, so that the worker it spawns can be killed with it, by group.
             self.proc = subprocess.Popen(
                 command,
@@ -214,6 +221,15 @@ class ServerProcess:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+    def kill(self) -> None:
+        """SIGKILL to the server and its worker at once: a crash, with no chance to save."""
+        proc = self.proc
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            self.proc = None
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU seconds used so far by the web process ("web") and its children ("worker")."""

@@ -15,6 +15,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount, Route
+from starlette.types import Scope
 
 from models.run import field_errors
 from server import __version__
@@ -25,26 +28,46 @@ from server.guard import RequestGuard
 from server.hub import Hub
 from server.manager import RunManager
 from server.routers import meta, networks, probes, runs, stream
-from server.settings import Settings
+from server.settings import Limits, Settings
+from server.sockets import TransportHandle
 from server.store import Store
 
 PREVIEWS_AT_ONCE = 2  # dataset previews made at once; more wait their turn
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI schema, with every 422 answer described as the contract's error list."""
+def _bound_training(components: dict[str, Any], limits: Limits) -> None:
+    """Give the training schemas this server's own bounds on batch size and steps."""
+    bounds = {"batch_size": limits.max_batch_size, "max_steps": limits.max_steps}
+    for name in ("TrainingConfig", "TrainingPatch"):
+        properties = components.get(name, {}).get("properties", {})
+        for field, bound in bounds.items():
+            prop = properties.get(field, {})
+            for option in [prop, *prop.get("anyOf", [])]:
+                if "maximum" in option:
+                    option["maximum"] = min(option["maximum"], bound)
+
+
+def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """The OpenAPI schema: every refusal is the contract's error list, bounds are this server's."""
     if app.openapi_schema is None:
         schema = get_openapi(
             title=app.title, version=app.version, description=app.description, routes=app.routes
         )
-        refused = {"$ref": "#/components/schemas/ErrorList"}
+        refused = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorList"}}}
         for path in schema["paths"].values():
             for operation in path.values():
-                answer = operation.get("responses", {}).get("422")
+                responses = operation.setdefault("responses", {})
+                answer = responses.get("422")
                 if answer is not None:
                     answer["description"] = "The request is invalid: the errors say where and why."
-                    answer["content"] = {"application/json": {"schema": refused}}
+                if "requestBody" in operation:
+                    responses.setdefault("400", {"description": "The body is not JSON."})
+                    responses.setdefault("413", {"description": "The body is too large."})
+                for code, answer in responses.items():
+                    if code.startswith("4"):  # every refusal carries the error list
+                        answer["content"] = refused
+        _bound_training(schema["components"]["schemas"], settings.limits)
         components = schema["components"]["schemas"]
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
@@ -96,6 +119,29 @@ async def _serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         store.close()
 
 
+def _allowed(app: FastAPI, scope: Scope) -> str:
+    """The methods of every route at this path (a router's 405 names only the first's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, Route) and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
+class FrontendMount(Mount):
+    """The built page at /, for every path but the API's.
+
+    A mount at / matches every path, so without this a wrong method on an API path
+    would reach the static files (405 "GET, HEAD") instead of the API's own 405.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """No match for /api/ paths; the mount's own rule for the rest."""
+        if str(scope.get("path", "")).startswith("/api/"):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A LayerLab server: REST API, stream, and the built frontend when present."""
     settings = settings or Settings()
@@ -122,6 +168,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=422, content={"detail": "invalid request", "errors": errors}
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Every refusal in the contract's shape, a plain 404 or 405 included.
+        body = ErrorList(detail=str(exc.detail), errors=[]).model_dump(mode="json")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed(app, request.scope)
+        return JSONResponse(status_code=exc.status_code, content=body, headers=headers)
+
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -132,9 +187,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyGuard, max_bytes=settings.limits.max_body_bytes)
     # Outermost: a foreign host or origin is refused before anything else runs.
     app.add_middleware(RequestGuard, hosts=settings.hosts(), origins=settings.allowed_origins)
+    # Around everything, so that it sees the server's own send (see server.sockets).
+    app.add_middleware(TransportHandle)
     for router in (meta.router, networks.router, runs.router, probes.router, stream.router):
         app.include_router(router)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     if FRONTEND.is_dir():
-        app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
+        app.router.routes.append(
+            FrontendMount("/", app=StaticFiles(directory=FRONTEND, html=True), name="frontend")
+        )
     return app

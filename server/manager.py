@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import multiprocessing as mp
 import queue
+import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -47,6 +50,7 @@ from server.worker import Beacon, WorkerOptions, checkpoint_name, worker_main
 log = logging.getLogger("layerlab.manager")
 
 SLOW_DEVICE_FLOPS = 2e9
+MAX_PROBLEMS = 10  # distinct problems kept for /api/health
 
 __all__ = ["ProbeBusyError", "ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
 
@@ -75,9 +79,14 @@ class WorkerHandle:
     """One worker process with its two queues and the thread reading its events."""
 
     def __init__(
-        self, options: WorkerOptions, on_event: Callable[[WorkerHandle, wire.Event], None]
+        self,
+        options: WorkerOptions,
+        on_event: Callable[[WorkerHandle, wire.Event], None],
+        watchdog_s: float = math.inf,
     ) -> None:
         ctx = mp.get_context("spawn")
+        self.watchdog_s = watchdog_s
+        self.ended: str | None = None  # why the server ended the process, if it did
         self.commands: Queue[wire.Command] = ctx.Queue()
         self.events: Queue[wire.Event] = ctx.Queue()
         self.beacon = Beacon(ctx)
@@ -106,11 +115,12 @@ class WorkerHandle:
             except queue.Empty:
                 if not self.process.is_alive():
                     if not self.closing:
-                        self.on_event(self, wire.Died(exitcode=self.process.exitcode))
+                        self.on_event(self, self._died())
                     return
+                self._watch()
                 continue
             except (EOFError, OSError):
-                event = wire.Died(exitcode=self.process.exitcode)
+                event = self._died()
             try:
                 self.on_event(self, event)
             except Exception:  # a bad event must not end the reading, or every run would stall
@@ -118,12 +128,41 @@ class WorkerHandle:
             if isinstance(event, wire.Bye | wire.Died):
                 return
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Ask the worker to checkpoint and exit; kill it if it will not."""
+    def _died(self) -> wire.Died:
+        """The event for the process's end."""
+        return wire.Died(exitcode=self.process.exitcode, reason=self.ended)
+
+    def _watch(self) -> None:
+        """The watchdog: end a worker whose slice has run past the limit (it sends nothing)."""
+        busy = self.beacon.busy_s()
+        if busy > self.watchdog_s and self.ended is None and not self.closing:
+            self.ended = (
+                f"one slice of its training ran past the server's limit of "
+                f"{self.watchdog_s:g} s (LAYERLAB_LIMIT_WATCHDOG_S), so the training process "
+                "was restarted; make the network or the batch smaller, then start a new run"
+            )
+            run_id = self.beacon.run_id()
+            log.error("worker stuck %.1f s in one slice of run %s: ending it", busy, run_id)
+            self.process.kill()
+
+    def close(self, timeout: float = 10.0, grace_s: float = 0.5) -> None:
+        """Ask the worker to checkpoint and exit; kill it if it will not.
+
+        A worker in a long step checkpoints its other runs from a second thread
+        (`Beacon.saved`); then the step in progress is not waited for once it has run
+        past `grace_s` (time for those checkpoints' events to reach the queue).
+        """
         self.closing = True
         if self.process.is_alive():
+            self.beacon.shutdown.set()
             self.send(wire.Shutdown())
-            self.process.join(timeout)
+            asked = time.monotonic()
+            while self.process.is_alive() and time.monotonic() < asked + timeout:
+                waited = time.monotonic() - asked
+                if self.beacon.saved.is_set() and min(waited, self.beacon.busy_s()) > grace_s:
+                    log.warning("the worker is in a long step; its other runs are saved: ending it")
+                    break
+                self.process.join(0.05)
             if self.process.is_alive():
                 self.process.kill()
                 self.process.join(2)
@@ -160,6 +199,8 @@ class RunManager:
         # On-demand probes awaiting the worker, by request id.
         self.probes: dict[str, asyncio.Future[wire.ProbeAnswer]] = {}
         self.probe_options: dict[str, wire.ProbeOptions] = {}  # run -> options viewers last set
+        self.problems: list[str] = []  # what went wrong while serving, for /api/health
+        self.store_failed: set[str] = set()  # runs failed because the store refused a write
 
     # --- lifecycle ------------------------------------------------------
 
@@ -195,12 +236,15 @@ class RunManager:
             eval_hz=s.eval_hz,
             checkpoint_s=s.checkpoint_s,
             torch_threads=s.torch_threads,
+            memory_bytes=s.limits.worker_bytes(),
         )
 
     def _spawn(self) -> None:
         """A fresh worker process (not ready until it says so)."""
         self.worker_ready = False
-        self.worker = WorkerHandle(self._options(), self._on_event)
+        self.worker = WorkerHandle(
+            self._options(), self._on_event, watchdog_s=self.settings.limits.watchdog_s
+        )
 
     def close(self) -> None:
         """Checkpoint running runs and stop the worker (server shutdown)."""
@@ -221,6 +265,51 @@ class RunManager:
             self.loop.call_soon_threadsafe(fn, *args)
 
     def _on_event(self, source: WorkerHandle, event: wire.Event) -> None:
+        """Apply one worker event; a store that refuses the write fails that event's run."""
+        try:
+            self._apply_event(source, event)
+        except (sqlite3.Error, OSError) as exc:
+            run_id: str | None = getattr(event, "run_id", None)
+            self._store_failed(run_id, event.type, exc)
+
+    def _store_failed(self, run_id: str | None, what: str, exc: Exception) -> None:
+        """A write to the store failed: say so in /api/health and end the run it was for.
+
+        The run stops in the worker (which checkpoints it) and is marked failed with the
+        reason, so that it does not train on with a history that is no longer kept.
+        """
+        log.error("the database refused a write (%s of run %s): %s", what, run_id, exc)
+        note = f"the database refused a write ({exc}); runs whose history it lost have failed"
+        if note not in self.problems:
+            self.problems.append(note)
+            del self.problems[:-MAX_PROBLEMS]
+        if run_id is None:
+            return
+        with self.lock:
+            if run_id in self.store_failed:
+                return  # failed already; the worker's answers to the stop are no news
+            self.store_failed.add(run_id)
+            held = run_id in self.held
+            self.held.discard(run_id)
+        if held and self.worker is not None:
+            self.worker.send(wire.Stop(run_id=run_id))
+        reason = (
+            f"its history could not be saved (the database refused a write: {exc}); it was "
+            "stopped at its last checkpoint. See /api/health."
+        )
+        frame = StatusFrame(run_id=run_id, status="failed", error=reason, step=None, actions=[])
+        try:
+            record = self.store.update_run(
+                run_id, status="failed", error=reason, finished_at=datetime.now(UTC)
+            )
+        except (sqlite3.Error, OSError):
+            log.exception("run %s: could not record its failure either", run_id)
+        else:
+            if record is not None:
+                frame = status_frame(record)
+        self._publish(self.hub.publish_status, run_id, frame.model_dump())
+
+    def _apply_event(self, source: WorkerHandle, event: wire.Event) -> None:
         """Apply one worker event to the store and the viewers."""
         match event:
             case wire.Ready():
@@ -228,7 +317,7 @@ class RunManager:
                 self.device = event.device
                 self.flops_per_s = event.flops_per_s
             case wire.Died():
-                self._worker_died(source, event.exitcode)
+                self._worker_died(source, event.exitcode, event.reason)
             case wire.Bye():
                 pass
             case wire.Metrics():
@@ -318,22 +407,29 @@ class RunManager:
     ) -> None:
         """Record a status reported by the worker and tell the viewers."""
         now = datetime.now(UTC)
+        current = self.store.get_run(run_id)
+        if status in TERMINAL:
+            with self.lock:
+                self.held.discard(run_id)
+        if current is not None and current.status in TERMINAL:
+            # Ended here already (failed by a store error, stopped while not held): the
+            # worker's later word, such as the stop that followed, changes nothing.
+            log.info("run %s: %s reported after it ended %s", run_id, status, current.status)
+            return
         fields: dict[str, Any] = {"status": status, "error": error}
         if step is not None:
             fields["step"] = step
-        if status == "running":
-            record = self.store.get_run(run_id)
-            if record is not None and record.started_at is None:
-                fields["started_at"] = now
+        if status == "running" and current is not None and current.started_at is None:
+            fields["started_at"] = now
         if status in TERMINAL:
             fields["finished_at"] = now
-            with self.lock:
-                self.held.discard(run_id)
         record = self.store.update_run(run_id, **fields)
         if record is not None:
             self._publish(self.hub.publish_status, run_id, status_frame(record).model_dump())
 
-    def _worker_died(self, source: WorkerHandle, exitcode: int | None) -> None:
+    def _worker_died(
+        self, source: WorkerHandle, exitcode: int | None, ended: str | None = None
+    ) -> None:
         """Fail the run the dead worker was training; bring the others back on a new one."""
         if source is not self.worker or source.closing:
             return
@@ -352,7 +448,9 @@ class RunManager:
             record = self.store.get_run(run_id)
             if record is None or record.status not in ACTIVE:
                 continue
-            if run_id == culprit:
+            if run_id == culprit and ended is not None:
+                reason = ended
+            elif run_id == culprit:
                 reason = (
                     f"the training process stopped unexpectedly (exit code {exitcode}) while "
                     "it trained this run; it was lost at its last reported step. Start a new "

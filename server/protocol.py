@@ -251,6 +251,8 @@ class Died(Message):
 
     type: Literal["died"] = "died"
     exitcode: int | None
+    # Set when the server ended it: why, in words, for the run it was stepping.
+    reason: str | None = None
 
 
 Event = (

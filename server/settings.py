@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -41,6 +42,28 @@ class Limits(BaseSettings):
     max_body_bytes: int = Field(
         4 * 1024 * 1024, ge=1024, description="Bytes of one request body (413 above)."
     )
+    watchdog_s: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds one slice of training (at least one step) may run before the "
+        "worker is restarted: that run fails, the others come back from their checkpoints.",
+    )
+    max_worker_bytes: int | None = Field(
+        None,
+        ge=100_000_000,
+        description="Memory the CPU worker may allocate; past it the allocating run fails, not "
+        "the worker. By default three quarters of the machine's memory.",
+    )
+
+    def worker_bytes(self) -> int | None:
+        """The worker's memory cap: the setting, or 3/4 of physical memory where known."""
+        if self.max_worker_bytes is not None:
+            return self.max_worker_bytes
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError):
+            return None
+        return total * 3 // 4
 
 
 class Settings(BaseSettings):
@@ -65,6 +88,12 @@ class Settings(BaseSettings):
     )
     torch_threads: int = Field(
         0, ge=0, description="Worker's torch threads; 0 picks one per run's share."
+    )
+    stream_stall_s: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a stream viewer may leave its frames unread (its socket full) "
+        "before the server drops the connection.",
     )
     limits: Limits = Field(default_factory=Limits)
     allowed_hosts: list[str] | None = Field(

@@ -13,11 +13,14 @@ import logging
 import math
 import os
 import queue
+import resource
 import signal
+import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from multiprocessing.queues import Queue
@@ -27,7 +30,7 @@ import torch
 from pydantic import ValidationError
 
 from models.checkpoint import load_checkpoint, save_checkpoint
-from models.cost import measure_flops
+from models.cost import measure_flops, readable_bytes
 from models.datasets import DatasetError
 from models.device import resolve_device
 from models.errors import InvalidSpecError
@@ -56,28 +59,43 @@ class WorkerOptions:
     checkpoint_s: float = 5.0
     torch_threads: int = 0
     eval_samples: int = 512  # per set; a full pass over thousands of images would eat the slice
+    memory_bytes: int | None = None  # the process's cap on its data (RLIMIT_DATA), CPU only
 
 
 class Beacon:
     """Which run the worker steps now (or stepped last), in memory both processes share.
 
     Read by the web process when the worker dies, to tell the run that was being
-    trained (it fails) from the others (they come back from their checkpoints).
+    trained (it fails) from the others (they come back from their checkpoints), and
+    by its watchdog, to tell a slice that runs far too long. It also carries the
+    server's shutdown request, which the worker sees even in the middle of a step.
     """
 
     def __init__(self, ctx: BaseContext) -> None:
         self._run = ctx.Array(ctypes.c_char, 64)
-        self._since = ctx.Value("d", 0.0)
+        self._since = ctx.Value("d", 0.0)  # monotonic start of the slice in progress; 0: none
+        self.shutdown = ctx.Event()  # set by the server: checkpoint everything and exit
+        self.saved = ctx.Event()  # set by the worker: every run not in a step is checkpointed
 
     def set(self, run_id: str) -> None:
         """The worker starts a slice of this run."""
         self._run.value = run_id.encode()[:64]
         self._since.value = time.monotonic()
 
+    def done(self) -> None:
+        """The slice in progress has ended (the run stays named, for blame)."""
+        self._since.value = 0.0
+
+    def busy_s(self) -> float:
+        """Seconds the slice in progress has run (0 when none runs)."""
+        since: float = self._since.value
+        return 0.0 if since == 0.0 else time.monotonic() - since
+
     def clear(self, run_id: str | None = None) -> None:
         """The worker steps nothing (or no longer holds `run_id`)."""
         if run_id is None or self.run_id() == run_id:
             self._run.value = b""
+            self._since.value = 0.0
 
     def run_id(self) -> str | None:
         """The run being (or last) stepped, if the worker still holds it."""
@@ -94,7 +112,7 @@ class HeldRun:
     checkpoint: Path
     running: bool = False
     pending: int = 0  # single steps asked for while paused
-    step_time: float = 1e-3  # seconds per step, smoothed; sizes the next slice
+    step_time: float | None = None  # seconds per step, smoothed; sizes the next slice
     last_eval: float = 0.0
     last_checkpoint: float = field(default_factory=time.monotonic)
     watch: dict[str, float] = field(default_factory=dict)  # probe topic -> rate asked, Hz
@@ -113,17 +131,18 @@ def checkpoint_name(run_id: str) -> str:
     return f"checkpoints/{run_id}.safetensors"
 
 
-def readable_error(exc: BaseException) -> str:
-    """An exception in words a student understands."""
+def readable_error(exc: BaseException, memory_cap: int | None = None) -> str:
+    """An exception in words a student understands (`memory_cap`: the worker's, if any)."""
     if isinstance(exc, torch.cuda.OutOfMemoryError):
         return (
             "the GPU ran out of memory for this run; lower the batch size or make the "
             "network smaller (fewer channels or units), then start it again."
         )
     if isinstance(exc, MemoryError) or "DefaultCPUAllocator" in str(exc):
+        cap = f" (it may use {readable_bytes(memory_cap)})" if memory_cap else ""
         return (
-            "the training process ran out of memory for this run; lower the batch size or "
-            "make the network smaller (fewer channels or units), then start it again."
+            f"the training process ran out of memory for this run{cap}; lower the batch size "
+            "or make the network smaller (fewer channels or units), then start it again."
         )
     if isinstance(exc, InvalidSpecError):
         return "; ".join(f"{e.node or 'network'}: {e.message}" for e in exc.errors)
@@ -183,6 +202,11 @@ class Worker:
         # moves this clock on by cost / PROBE_SHARE; an asked-for probe waits its turn.
         self.probe_clock = 0.0
         self.stopping = False
+        # The loop holds `guard` except while a job steps; the shutdown saver takes it to
+        # checkpoint every run but `current` while that one is in a (perhaps long) step.
+        self.guard = threading.Lock()
+        self.current: str | None = None
+        self.saved_on_shutdown: set[str] = set()
 
     def emit(self, event: wire.Event) -> None:
         """Send an event to the server."""
@@ -200,9 +224,7 @@ class Worker:
         """Apply one command from the server."""
         match cmd:
             case wire.Shutdown():
-                for held in list(self.runs.values()):
-                    self.save(held)
-                self.stopping = True
+                self.shut_down()
             case wire.Start():
                 self.start(cmd)
             case wire.Probe():
@@ -227,6 +249,49 @@ class Worker:
                         command=wire.describe(cmd), error=wire.unhandled(cmd, "the worker")
                     )
                 )
+
+    def shut_down(self) -> None:
+        """Checkpoint every run not yet saved for the shutdown, then leave the loop."""
+        for held in list(self.runs.values()):
+            if held.run_id not in self.saved_on_shutdown:
+                self.save(held)
+        self.stopping = True
+
+    def save_on_shutdown(self, beacon: Beacon) -> None:
+        """Thread: once the server asks to shut down, checkpoint all runs but the one stepping.
+
+        A step can take seconds; the others need not wait for it to be saved, and the
+        server need not wait for it to exit (the stepping run loses that step at most).
+        """
+        beacon.shutdown.wait()
+        with self.guard:
+            if self.current is None:
+                return  # between slices: the loop sees the request now and exits by itself
+            for held in list(self.runs.values()):
+                if held.run_id != self.current:
+                    self.save(held)
+                    self.saved_on_shutdown.add(held.run_id)
+        beacon.saved.set()
+
+    @contextmanager
+    def unguarded(self, run: HeldRun) -> Iterator[None]:
+        """Step `run` without the guard (the shutdown saver may save the others meanwhile)."""
+        self.current = run.run_id
+        if self.beacon is not None:
+            self.beacon.set(run.run_id)
+        # Only this thread takes the guard outside shutdown, so held means held by the loop
+        # (a slice called on its own, as tests and benchmarks do, holds nothing to release).
+        held = self.guard.locked()
+        if held:
+            self.guard.release()
+        try:
+            yield
+        finally:
+            if held:
+                self.guard.acquire()
+            self.current = None
+            if self.beacon is not None:
+                self.beacon.done()
 
     def control(self, run: HeldRun, cmd: wire.RunCommand) -> None:
         """Apply a command about a run this worker holds."""
@@ -421,10 +486,9 @@ class Worker:
     def slice(self, run: HeldRun) -> None:
         """Advance one run for about one time slice and report a metrics row."""
         job = run.job
-        if self.beacon is not None:
-            self.beacon.set(run.run_id)
         max_steps = job.config.max_steps
-        n = max(1, int(self.options.slice_s / max(run.step_time, 1e-6)))
+        # A run's first slice is one step: its cost is unknown, and may be seconds.
+        n = 1 if run.step_time is None else max(1, int(self.options.slice_s / run.step_time))
         if not run.running:
             n = min(n, run.pending)
         n = min(n, max_steps - job.step_count)
@@ -435,17 +499,19 @@ class Worker:
             finishing or not run.running or job.wall_s - run.last_eval >= 1.0 / self.options.eval_hz
         )
         try:
-            result: StepResult = job.step(n, evaluate=evaluate)
+            with self.unguarded(run):
+                result: StepResult = job.step(n, evaluate=evaluate)
         except Exception as exc:  # OOM or a bug: this run fails, the others go on
             log.warning("run %s failed: %s", run.run_id, traceback.format_exc())
             self.drop(run.run_id)
-            self.status(run, "failed", readable_error(exc))
+            self.status(run, "failed", readable_error(exc, self.options.memory_bytes))
             return
         if evaluate:
             run.last_eval = job.wall_s
         speed = result.metrics.steps_per_s
         if speed > 0 and math.isfinite(speed):
-            run.step_time = 0.7 * run.step_time + 0.3 / speed
+            last = 1.0 / speed
+            run.step_time = last if run.step_time is None else 0.7 * run.step_time + 0.3 * last
         self.emit(wire.Metrics(run_id=run.run_id, rows=[result.metrics]))
         if result.diverged is not None:
             self.drop(run.run_id)
@@ -462,7 +528,9 @@ class Worker:
                 self.status(run, "paused")
         if run.watch:
             self.stream_probes(run)
-        if time.monotonic() - run.last_checkpoint >= self.options.checkpoint_s:
+        # Saved when the next slice would pass the interval, so a crash never loses more.
+        since = time.monotonic() - run.last_checkpoint
+        if since + self.options.slice_s >= self.options.checkpoint_s:
             self.save(run)
 
     def loop(self) -> None:
@@ -470,28 +538,59 @@ class Worker:
         parent = os.getppid()
         speed = measure_flops(self.device)
         self.emit(wire.Ready(pid=os.getpid(), device=str(self.device), flops_per_s=speed))
+        if self.beacon is not None:
+            saver = threading.Thread(
+                target=self.save_on_shutdown, args=(self.beacon,), daemon=True, name="saver"
+            )
+            saver.start()
         while not self.stopping:
             busy = any(run.active for run in self.runs.values())
             try:
                 # Idle: wait for work, waking now and then to notice a dead server.
-                cmd = self.commands.get_nowait() if busy else self.commands.get(timeout=1.0)
+                cmd = self.commands.get_nowait() if busy else self.commands.get(timeout=0.25)
             except queue.Empty:
                 cmd = None
-            if cmd is not None:
-                self.handle(cmd)
-                continue  # drain every waiting command before training again
-            if os.getppid() != parent:
-                break
-            run = self.next_run()
-            if run is not None:
-                self.slice(run)
-                continue
-            if self.beacon is not None:
-                self.beacon.clear()  # training nothing: a death now is no run's doing
-            for held in list(self.runs.values()):
-                if held.watch:  # paused runs: frames for new viewers and after single steps
-                    self.stream_probes(held, idle=True)
+            with self.guard:
+                if cmd is not None:
+                    self.handle(cmd)
+                    continue  # drain every waiting command before training again
+                if self.beacon is not None and self.beacon.shutdown.is_set():
+                    self.shut_down()  # after the commands sent before it (a stop, say)
+                    break
+                if os.getppid() != parent:
+                    break
+                self.train_or_idle()
         self.emit(wire.Bye())
+
+    def train_or_idle(self) -> None:
+        """Give the next active run a slice; with none, serve paused runs' viewers."""
+        run = self.next_run()
+        if run is not None:
+            self.slice(run)
+            return
+        if self.beacon is not None:
+            self.beacon.clear()  # training nothing: a death now is no run's doing
+        for held in list(self.runs.values()):
+            if held.watch:  # paused runs: frames for new viewers and after single steps
+                self.stream_probes(held, idle=True)
+
+
+def cap_memory(options: WorkerOptions) -> None:
+    """Cap this process's data (RLIMIT_DATA) on CPU, so an allocation past it fails that run.
+
+    Without a cap, a step that needs more memory than the machine has ends with the
+    kernel killing the whole worker (every run in it). With one, the allocation fails
+    with an error inside that run's step. CUDA maps device memory into the process and
+    reports its own out-of-memory per run, so the cap applies to CPU workers only.
+    """
+    if options.memory_bytes is None or resolve_device(options.device).type != "cpu":
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    cap = options.memory_bytes
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    log.info("worker memory capped at %s", readable_bytes(cap))
 
 
 def worker_main(
@@ -506,6 +605,7 @@ def worker_main(
     # this process to checkpoint and exit, which a signal arriving here first would prevent.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    cap_memory(options)
     threads = options.torch_threads or max(1, min(4, (os.cpu_count() or 2) // 2))
     torch.set_num_threads(threads)
     # The first optimizer imports much of torch (seconds); pay that before saying ready.

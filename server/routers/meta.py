@@ -37,7 +37,8 @@ class Health(BaseModel):
         "ready", description="starting: the training worker is not ready yet (runs wait queued)."
     )
     notes: list[str] = Field(
-        default_factory=list, description="What the server found wrong at start-up, in words."
+        default_factory=list,
+        description="What the server found wrong at start-up or while serving, in words.",
     )
 
 
@@ -102,7 +103,7 @@ class PresetEntry(BaseModel):
 @router.get("/health", response_model=Health)
 def health(manager: ManagerDep, request: Request) -> Health:
     """Whether the server is up and which device trains."""
-    notes: list[str] = request.app.state.notes
+    notes: list[str] = [*request.app.state.notes, *manager.problems]
     return Health(
         status="ok" if not notes else "degraded",
         notes=notes,
@@ -193,12 +194,17 @@ class DatasetPreview(BaseModel):
 @router.post(
     "/datasets/{name}/preview",
     response_model=DatasetPreview,
-    responses={422: {"model": ErrorList, "description": "Unknown dataset or bad params."}},
+    responses={
+        404: {"model": ErrorList, "description": "No dataset of that name."},
+        422: {"model": ErrorList, "description": "Bad params, or the dataset's files are missing."},
+    },
 )
 def preview(
     name: str, request: PreviewRequest, settings: SettingsDep, previews: PreviewsDep
 ) -> DatasetPreview | JSONResponse:
     """The first samples of each split, as the dataset's params make them (points or images)."""
+    if name not in DATASETS:
+        raise HTTPException(404, f"no dataset named '{name}'; known: {', '.join(DATASETS)}")
     # Runs in the server's thread pool, never on the event loop; a few at a time, so that
     # many previews at once queue instead of each holding its images in memory.
     with previews:

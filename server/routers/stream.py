@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from models.probes.dispatch import ProbeError, check_topic
-from server.deps import HubDep, ManagerDep, StoreDep
+from server.deps import HubDep, ManagerDep, SettingsDep, StoreDep
 from server.hub import METRICS, STATUS, Hub, Subscriber, SubscriberClosed
 from server.lifecycle import RunNotFoundError, RunStateError
 from server.manager import RunManager, status_frame
@@ -25,20 +26,39 @@ from server.messages import (
     parse_client_message,
 )
 from server.protocol import unhandled
+from server.sockets import abort
 from server.store import Store
+
+log = logging.getLogger("layerlab.stream")
 
 router = APIRouter(tags=["stream"])
 
 
-async def _pump(ws: WebSocket, sub: Subscriber) -> None:
-    """Send the subscriber's frames as they become due, until it closes."""
+async def _pump(ws: WebSocket, sub: Subscriber, stall_s: float) -> None:
+    """Send the subscriber's frames as they become due, until it closes.
+
+    A send that waits more than `stall_s` means the viewer has stopped reading (its
+    socket is full): it is dropped, rather than held open forever.
+    """
     with contextlib.suppress(SubscriberClosed, WebSocketDisconnect, RuntimeError):
         while True:
             frame = await sub.get()
-            if isinstance(frame, bytes):
-                await ws.send_bytes(frame)
-            else:
-                await ws.send_text(frame)
+            try:
+                async with asyncio.timeout(stall_s):
+                    if isinstance(frame, bytes):
+                        await ws.send_bytes(frame)
+                    else:
+                        await ws.send_text(frame)
+            except TimeoutError:
+                dropped = abort(ws.scope)
+                log.warning(
+                    "run %s: a viewer read nothing for %g s; %s",
+                    sub.run_id,
+                    stall_s,
+                    "its connection is dropped" if dropped else "it gets no more frames",
+                )
+                sub.close()
+                return
 
 
 def _status_text(store: Store, run_id: str) -> str:
@@ -102,7 +122,13 @@ async def _handle(
 
 @router.websocket("/api/runs/{run_id}/stream")
 async def stream(
-    ws: WebSocket, run_id: str, hub: HubDep, store: StoreDep, manager: ManagerDep
+    ws: WebSocket,
+    run_id: str,
+    *,
+    hub: HubDep,
+    store: StoreDep,
+    manager: ManagerDep,
+    settings: SettingsDep,
 ) -> None:
     """Live frames of one run: status and metrics as JSON text, tensors as binary frames."""
     await ws.accept()  # then close with the contract's code, which a refused upgrade cannot carry
@@ -111,7 +137,7 @@ async def stream(
         return
     sub = hub.subscribe(run_id, [], max_hz=10.0)
     await ws.send_text(_status_text(store, run_id))
-    pump = asyncio.create_task(_pump(ws, sub))
+    pump = asyncio.create_task(_pump(ws, sub, settings.stream_stall_s))
     try:
         while True:
             received = await ws.receive()

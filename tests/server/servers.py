@@ -289,17 +289,28 @@ class SlowViewer:
             self.sock.close()
 
 
-def server_send_queue(server_port: int, client_ports: set[int]) -> int:
-    """Bytes the server's kernel holds unsent or unacknowledged towards these client ports."""
-    total = 0
+def _server_sockets(server_port: int, client_ports: set[int]) -> list[tuple[int, int]]:
+    """(state, bytes unsent or unacknowledged) of the server's sockets towards these ports."""
+    found = []
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         with contextlib.suppress(OSError):
             for line in Path(table).read_text().splitlines()[1:]:
                 fields = line.split()
-                local, remote, queues = fields[1], fields[2], fields[4]
+                local, remote, state, queues = fields[1], fields[2], fields[3], fields[4]
                 if (
                     int(local.rsplit(":", 1)[1], 16) == server_port
                     and int(remote.rsplit(":", 1)[1], 16) in client_ports
                 ):
-                    total += int(queues.split(":")[0], 16)
-    return total
+                    found.append((int(state, 16), int(queues.split(":")[0], 16)))
+    return found
+
+
+def server_send_queue(server_port: int, client_ports: set[int]) -> int:
+    """Bytes the server's kernel holds unsent or unacknowledged towards these client ports."""
+    return sum(queued for _, queued in _server_sockets(server_port, client_ports))
+
+
+def server_connected(server_port: int, client_port: int) -> bool:
+    """Whether the server holds an open connection to this client port."""
+    established = 1  # TCP_ESTABLISHED in /proc/net/tcp
+    return any(state == established for state, _ in _server_sockets(server_port, {client_port}))

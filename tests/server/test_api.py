@@ -358,7 +358,8 @@ def test_dataset_preview(client: TestClient) -> None:
     ).json()
     assert len(images["train_x"]) == 3 and len(images["train_x"][0]) == images["input_shape"][0]
     assert len(images["train_y"][0]) == images["input_shape"][1]
-    assert client.post("/api/datasets/nope/preview", json={}).status_code == 422
+    unknown = client.post("/api/datasets/nope/preview", json={})
+    assert unknown.status_code == 404 and "no dataset named 'nope'" in unknown.json()["detail"]
     bad = client.post("/api/datasets/spiral/preview", json={"params": {"noise": 9}})
     assert bad.status_code == 422 and "noise" in bad.json()["detail"]
     assert client.post("/api/datasets/spiral/preview", json={"n": 0}).status_code == 422

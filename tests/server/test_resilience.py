@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import sqlite3
 import statistics
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.server.servers import (
     ServerPool,
     SlowViewer,
     checkpoint_step,
+    server_connected,
     server_send_queue,
     wait_for,
 )
@@ -322,3 +324,62 @@ def test_a_dead_worker_fails_the_run_it_trained_and_brings_the_others_back(
         assert steps == sorted(set(steps))  # one timeline
         assert client.get("/api/health").json()["worker_restarts"] == 1
         client.post(f"/api/runs/{other}/stop")
+
+
+def test_a_refused_store_write_fails_the_run_and_shows_in_health(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        run_id = client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+        client.post(f"/api/runs/{run_id}/start")
+        wait_until(lambda: _record(client, run_id)["step"] > 100, TIMEOUT_S, "training")
+        assert client.get("/api/health").json()["status"] == "ok"
+        # Another program changes the table under the server: every metrics write now fails.
+        with sqlite3.connect(tmp_path / "layerlab.db") as other:
+            other.execute("ALTER TABLE metrics RENAME COLUMN train_loss TO renamed")
+
+        failed = wait_until(
+            lambda: (r := _record(client, run_id))["status"] == "failed" and r,
+            TIMEOUT_S,
+            "the run to fail",
+        )
+        assert "its history could not be saved" in failed["error"]
+        assert "train_loss" in failed["error"], failed["error"]
+        health = client.get("/api/health").json()
+        assert health["status"] == "degraded"
+        assert any("the database refused a write" in note for note in health["notes"])
+        # The worker let go of it (the stop that followed did not undo the failure)...
+        time.sleep(0.5)
+        assert _record(client, run_id)["status"] == "failed"
+        assert run_id not in app.state.manager.held
+        # ...and its checkpoint was kept.
+        assert (tmp_path / checkpoint_name(run_id)).exists()
+
+
+def test_a_viewer_that_never_reads_is_dropped_after_the_stall_limit(tmp_path: Path) -> None:
+    with ServerPool(tmp_path, LAYERLAB_SLICE_S="0.01", LAYERLAB_STREAM_STALL_S="2") as pool:
+        server = pool.start()
+        client = server.client()
+        run_id = client.create_run(spiral_run(max_steps=1_000_000))["id"]
+        client.control(run_id, "start")
+        _train_to(client, run_id, 500)
+        viewer = SlowViewer(server.port, f"/api/runs/{run_id}/stream")
+        # Heavy frames, so that the kernel's buffers and then the server's fill in seconds.
+        topics = ["metrics", "decision_boundary"]
+        viewer.send_json({"type": "subscribe", "topics": topics, "max_hz": 60})
+        # Its socket fills (the server holds bytes it cannot deliver)...
+        wait_for(
+            lambda: server_send_queue(server.port, {viewer.local_port}) > 0,
+            TIMEOUT_S,
+            "the viewer's socket to fill",
+        )
+        # ...and a few seconds later the server has dropped the connection.
+        wait_for(
+            lambda: not server_connected(server.port, viewer.local_port),
+            TIMEOUT_S,
+            "the server to drop the stalled viewer",
+        )
+        assert "read nothing for 2 s; its connection is dropped" in server.log()
+        # A reading viewer and training carry on.
+        assert client.run(run_id)["status"] == "running"
+        client.control(run_id, "stop")
+        viewer.close()
