@@ -28,6 +28,14 @@ Alpha = Annotated[float, Field(ge=0.0, lt=1.0, description="RMSprop's squared-gr
 Eps = Annotated[float, Field(gt=0.0, le=1.0, description="Added to denominators for stability.")]
 BatchSize = Annotated[int, Field(ge=1, le=4096, description="Samples per step.")]
 MaxSteps = Annotated[int, Field(ge=1, le=10_000_000, description="Training stops after this.")]
+Pace = Annotated[
+    float,
+    Field(
+        ge=0.0,
+        le=100_000.0,
+        description="Steps per second at most, a lesson's pace (e.g. 50); 0: full speed.",
+    ),
+]
 
 
 def optimizer_def(name: str) -> OptimizerDef:
@@ -54,6 +62,7 @@ class TrainingConfig(BaseModel):
     eps: Eps = 1e-8
     batch_size: BatchSize = 32
     max_steps: MaxSteps = 5000
+    max_steps_per_s: Pace = 0.0
     seed: int = Field(0, ge=0, le=2**31 - 1, description="Seeds weights, batch order, dropout.")
 
     @field_validator("optimizer")
@@ -90,6 +99,7 @@ class TrainingPatch(BaseModel):
     eps: Eps | None = None
     batch_size: BatchSize | None = None
     max_steps: MaxSteps | None = None
+    max_steps_per_s: Pace | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields given, by name."""

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 Options = dict[str, Any]
 
 # Training fields that change live whatever the optimizer.
-COMMON_LIVE = ("batch_size", "max_steps")
+COMMON_LIVE = ("batch_size", "max_steps", "max_steps_per_s")
 
 
 def _no_check(cfg: TrainingConfig) -> str | None:
