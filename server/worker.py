@@ -46,6 +46,8 @@ log = logging.getLogger("layerlab.worker")
 
 PROBE_SHARE = 0.07  # share of the worker's time probes aim at (the ceiling is 10%)
 PROBE_SLACK_S = 0.25  # an asked-for probe may run this far ahead of the probe budget
+PACE_BURST_S = 0.1  # a paced run takes at most this much of its pace's steps at once
+CURVE_POINTS = 100  # a run evaluates at least this often over its max_steps, whatever its length
 
 
 @dataclass(frozen=True)
@@ -120,10 +122,42 @@ class HeldRun:
     due: dict[str, float] = field(default_factory=dict)  # probe topic -> next monotonic time
     sent: dict[str, int] = field(default_factory=dict)  # probe topic -> step of its last frame
 
+    credit: float = 0.0  # steps its pace allowed and it has not taken, as of credit_at
+    credit_at: float = field(default_factory=time.monotonic)
+
     @property
     def active(self) -> bool:
         """Whether this run wants worker time now."""
         return self.running or self.pending > 0
+
+    @property
+    def pace(self) -> float:
+        """Steps per second it may take while running (0: as many as it can)."""
+        return self.job.config.max_steps_per_s if self.running else 0.0
+
+    def allowance(self, now: float) -> float:
+        """Steps its pace allows now (infinite when unpaced); a short burst at most."""
+        if self.pace <= 0:
+            return math.inf
+        earned = self.credit + (now - self.credit_at) * self.pace
+        return min(earned, max(1.0, self.pace * PACE_BURST_S))
+
+    def wait_s(self, now: float) -> float:
+        """Seconds until it may take a step (0: now; infinite: it wants none)."""
+        if not self.active:
+            return math.inf
+        allowed = self.allowance(now)
+        return 0.0 if allowed >= 1.0 else (1.0 - allowed) / self.pace
+
+    def spend(self, steps: int, now: float) -> None:
+        """Take steps out of what its pace allows."""
+        if self.pace > 0:
+            self.credit = self.allowance(now) - steps
+            self.credit_at = now
+
+    def repace(self, now: float) -> None:
+        """Start its pace afresh (it resumed, or its pace changed)."""
+        self.credit, self.credit_at = 0.0, now
 
 
 def checkpoint_name(run_id: str) -> str:
@@ -302,6 +336,7 @@ class Worker:
                 self.status(run, "paused")
             case wire.Resume():
                 run.running = True
+                run.repace(time.monotonic())
                 self.status(run, "running")
             case wire.Step():
                 run.running = False
@@ -316,6 +351,7 @@ class Worker:
                 except ValueError as exc:
                     self.emit(wire.UpdateFailed(run_id=run.run_id, error=str(exc)))
                 else:
+                    run.repace(time.monotonic())
                     self.emit(wire.Updated(run_id=run.run_id, training=config))
             case wire.Drop():
                 # Deleted: a checkpoint written since the delete was sent (a pause just
@@ -403,6 +439,8 @@ class Worker:
         self.runs[run_id] = run
         self.order.append(run_id)
         if not cmd.resume:
+            # The curves start at step 0: the untrained network's loss and accuracy.
+            self.emit(wire.Metrics(run_id=run_id, rows=[job.step(0, evaluate=True).metrics]))
             self.save(run)  # from the first step on, a crash loses at most checkpoint_s
         self.status(run, "running" if run.running else "paused")
 
@@ -474,14 +512,20 @@ class Worker:
             self.emit(wire.ProbeFrame(run_id=run.run_id, probe=frame))
 
     def next_run(self) -> HeldRun | None:
-        """The next active run, round robin."""
+        """The next run that may step now, round robin."""
+        now = time.monotonic()
         for _ in range(len(self.order)):
             run_id = self.order[0]
             self.order.rotate(-1)
             run = self.runs[run_id]
-            if run.active:
+            if run.wait_s(now) == 0.0:
                 return run
         return None
+
+    def wait_s(self) -> float:
+        """Seconds until some run may step (infinite when none wants to)."""
+        now = time.monotonic()
+        return min((run.wait_s(now) for run in self.runs.values()), default=math.inf)
 
     def slice(self, run: HeldRun) -> None:
         """Advance one run for about one time slice and report a metrics row."""
@@ -491,12 +535,22 @@ class Worker:
         n = 1 if run.step_time is None else max(1, int(self.options.slice_s / run.step_time))
         if not run.running:
             n = min(n, run.pending)
-        n = min(n, max_steps - job.step_count)
+        now = time.monotonic()
+        n = min(n, int(min(run.allowance(now), max_steps)))
+        # Slices end on evaluation steps, every max_steps / CURVE_POINTS, so that any run,
+        # however short or fast, has that many points on its curves.
+        every = max(1, max_steps // CURVE_POINTS)
+        next_eval = (job.step_count // every + 1) * every
+        n = max(1, min(n, max_steps - job.step_count, next_eval - job.step_count))
+        run.spend(n, now)
         finishing = job.step_count + n >= max_steps
-        # Timed by the run's own training time, not the clock: with many runs sharing the
-        # worker, each run's slices come seconds apart and would otherwise all evaluate.
+        # Also timed by the run's own training time, not the clock: with many runs sharing
+        # the worker, each run's slices come seconds apart and would otherwise all evaluate.
         evaluate = (
-            finishing or not run.running or job.wall_s - run.last_eval >= 1.0 / self.options.eval_hz
+            finishing
+            or not run.running
+            or job.step_count + n >= next_eval
+            or job.wall_s - run.last_eval >= 1.0 / self.options.eval_hz
         )
         try:
             with self.unguarded(run):
@@ -544,10 +598,14 @@ class Worker:
             )
             saver.start()
         while not self.stopping:
-            busy = any(run.active for run in self.runs.values())
+            wait = self.wait_s()
             try:
-                # Idle: wait for work, waking now and then to notice a dead server.
-                cmd = self.commands.get_nowait() if busy else self.commands.get(timeout=0.25)
+                # Idle or paced: wait for work or a step's turn, waking now and then to
+                # notice a dead server.
+                if wait == 0:
+                    cmd = self.commands.get_nowait()
+                else:
+                    cmd = self.commands.get(timeout=min(wait, 0.25))
             except queue.Empty:
                 cmd = None
             with self.guard:

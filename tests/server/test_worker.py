@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import time
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,45 @@ def test_asked_for_probes_share_the_probe_budget(tmp_path: Path) -> None:
     assert len(answers) == 40 and served and waiting
     assert len(served) < 20 and all(a.retry_after_s and a.retry_after_s > 0 for a in waiting)
     assert all(a.error is None for a in waiting)
+
+
+def _rows(events: list[wire.Event], run_id: str) -> list[Any]:
+    return [r for e in events if isinstance(e, wire.Metrics) and e.run_id == run_id for r in e.rows]
+
+
+def test_a_short_fast_run_still_has_a_hundred_evaluated_points_from_step_0(
+    tmp_path: Path,
+) -> None:
+    worker, _, events = make_worker(tmp_path)
+    config = RunConfig.model_validate(spiral_run(max_steps=2000))
+    worker.handle(wire.Start(run_id="a", config=config))
+    while "a" in worker.runs:
+        spin(worker, 1)
+    rows = _rows(drain(events), "a")
+    evaluated = [r.step for r in rows if r.test_acc is not None]
+    assert evaluated[0] == 0 and rows[0].test_loss is not None  # the untrained network
+    assert len(evaluated) >= 100 and evaluated[-1] == 2000
+    assert len({r.step for r in rows if r.train_loss is not None}) >= 100
+
+
+def test_a_paced_run_takes_its_steps_per_second_and_the_pace_changes_live(
+    tmp_path: Path,
+) -> None:
+    worker, _, _ = make_worker(tmp_path)
+    start(worker, "a", {"max_steps_per_s": 50})
+    start(worker, "b")  # unpaced: it takes the time the paced run leaves
+    began = time.monotonic()
+    while time.monotonic() - began < 1.0:
+        run = worker.next_run()
+        if run is None:
+            time.sleep(min(worker.wait_s(), 0.05))
+        else:
+            worker.slice(run)
+    a, b = worker.runs["a"].job.step_count, worker.runs["b"].job.step_count
+    assert 40 <= a <= 60, a  # 50 steps in a second, give or take a burst
+    assert b > 5 * a
+    worker.handle(wire.Update(run_id="a", changes=TrainingPatch(max_steps_per_s=0)))
+    began = time.monotonic()
+    while time.monotonic() - began < 0.5:
+        spin(worker, 1)
+    assert worker.runs["a"].job.step_count > a + 75  # the pace would have allowed 25
