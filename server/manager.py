@@ -9,6 +9,7 @@ reason and a fresh worker starts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import multiprocessing as mp
@@ -29,6 +30,7 @@ from pydantic import JsonValue
 from models.device import resolve_device
 from models.optim import TrainingConfig, TrainingPatch
 from models.probes.dispatch import is_probe_topic
+from models.run import RunConfig
 from server import protocol as wire
 from server.hub import Hub
 from server.lifecycle import (
@@ -51,6 +53,7 @@ log = logging.getLogger("layerlab.manager")
 
 SLOW_DEVICE_FLOPS = 2e9
 MAX_PROBLEMS = 10  # distinct problems kept for /api/health
+SAVED_FRAME_TRIES = 5  # a frame from saved weights waits this many times for probe time
 
 __all__ = ["ProbeBusyError", "ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
 
@@ -201,6 +204,10 @@ class RunManager:
         self.probe_options: dict[str, wire.ProbeOptions] = {}  # run -> options viewers last set
         self.problems: list[str] = []  # what went wrong while serving, for /api/health
         self.store_failed: set[str] = set()  # runs failed because the store refused a write
+        self.saved_frames: dict[str, set[str]] = {}  # run not held -> topics sent from its weights
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.seen: dict[str, float] = {}  # run -> when someone last watched or read it
+        self.idle_notes: dict[str, str] = {}  # run paused for want of viewers -> why
 
     # --- lifecycle ------------------------------------------------------
 
@@ -225,6 +232,40 @@ class RunManager:
             )
             self.store.update_run(record.id, status="paused", error=note)
         self._spawn()
+        if self.settings.idle_pause_s > 0:
+            task = self.loop.create_task(self._pause_unwatched())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    def touch(self, run_id: str) -> None:
+        """Someone looked at the run (a REST read): it counts as watched."""
+        self.seen[run_id] = time.monotonic()
+
+    async def _pause_unwatched(self) -> None:
+        """Pause running runs that no viewer has watched, nor anyone read, for idle_pause_s."""
+        limit = self.settings.idle_pause_s
+        while True:
+            await asyncio.sleep(min(10.0, limit / 4))
+            now = time.monotonic()
+            with self.lock:
+                held = list(self.held)
+            for run_id in held:
+                if self.hub.viewers(run_id) > 0:
+                    self.seen[run_id] = now
+                    continue
+                if now - self.seen.setdefault(run_id, now) < limit:
+                    continue
+                record = self.store.get_run(run_id)
+                if record is None or record.status != "running":
+                    continue
+                minutes = f"{limit / 60:.3g} min" if limit >= 60 else f"{limit:g} s"
+                self.idle_notes[run_id] = (
+                    f"paused by itself: nobody watched it for {minutes} "
+                    "(LAYERLAB_IDLE_PAUSE_S); resume to continue"
+                )
+                log.info("run %s: nobody watched it for %s; pausing it", run_id, minutes)
+                with contextlib.suppress(RunStateError):
+                    self.pause(run_id)
 
     def _options(self) -> WorkerOptions:
         """The worker's view of the settings."""
@@ -248,6 +289,8 @@ class RunManager:
 
     def close(self) -> None:
         """Checkpoint running runs and stop the worker (server shutdown)."""
+        for task in list(self.tasks):
+            task.cancel()
         if self.worker is not None:
             self.worker.close()
             self.worker = None
@@ -416,6 +459,8 @@ class RunManager:
             # worker's later word, such as the stop that followed, changes nothing.
             log.info("run %s: %s reported after it ended %s", run_id, status, current.status)
             return
+        if status == "paused" and error is None:
+            error = self.idle_notes.pop(run_id, None)  # why it paused, when it did by itself
         fields: dict[str, Any] = {"status": status, "error": error}
         if step is not None:
             fields["step"] = step
@@ -605,17 +650,31 @@ class RunManager:
         return {t: hz for t, hz in self.hub.wanted(run_id).items() if is_probe_topic(t)}
 
     def watch(self, run_id: str, options: wire.ProbeOptions | None = None) -> None:
-        """Tell the worker which probes to stream for a run (after viewers change)."""
+        """Tell the worker which probes to stream for a run (after viewers change).
+
+        A run the worker does not hold trains no more: each newly watched topic (every
+        one, when the options change) gets one frame computed from its saved weights.
+        """
         if options is not None:
             self.probe_options[run_id] = options
+        topics = self.watched(run_id)
         if run_id in self.held:
+            self.saved_frames.pop(run_id, None)
             self._send(
-                wire.Watch(
-                    run_id=run_id,
-                    topics=self.watched(run_id),
-                    options=self.probe_options.get(run_id, {}),
-                )
+                wire.Watch(run_id=run_id, topics=topics, options=self.probe_options.get(run_id, {}))
             )
+            return
+        sent = self.saved_frames.setdefault(run_id, set())
+        if options is not None:
+            sent.clear()
+        sent &= set(topics)  # a topic watched again later gets a fresh frame
+        for topic in topics:
+            if topic not in sent and self.loop is not None:
+                sent.add(topic)
+                options_now = self.probe_options.get(run_id, {})
+                task = self.loop.create_task(self._frame_of_saved(run_id, topic, options_now))
+                self.tasks.add(task)  # held until done: the loop keeps only weak references
+                task.add_done_callback(self.tasks.discard)
 
     async def probe(
         self,
@@ -626,17 +685,36 @@ class RunManager:
         timeout: float = 30.0,
     ) -> dict[str, JsonValue]:
         """One probe computed now by the worker (RunNotFoundError, RunStateError, ProbeFailed)."""
+        return (await self._probe(run_id, topic, node, options, timeout)).as_json()
+
+    async def _probe(
+        self,
+        run_id: str,
+        topic: str,
+        node: str | None,
+        options: wire.ProbeOptions,
+        timeout: float = 30.0,
+    ) -> wire.ProbePayload:
+        """A probe of the run's live model, or of its saved weights when the worker lets go."""
         record = self.get(run_id)
+        saved: RunConfig | None = None
         if record.id not in self.held:
-            raise RunStateError(
-                f"the run is {record.status}: probes work on a queued, running or paused run"
-            )
+            if record.checkpoint is None:
+                raise RunStateError(
+                    f"the run is {record.status} and has no saved weights yet: start it to probe"
+                )
+            saved = record.config  # paused after a restart, completed, stopped, failed
         request_id = uuid.uuid4().hex
         waiter: asyncio.Future[wire.ProbeAnswer] = asyncio.get_running_loop().create_future()
         self.probes[request_id] = waiter
         self._send(
             wire.Probe(
-                request_id=request_id, run_id=run_id, topic=topic, node=node, options=options
+                request_id=request_id,
+                run_id=run_id,
+                topic=topic,
+                node=node,
+                options=options,
+                config=saved,
             )
         )
         try:
@@ -647,7 +725,22 @@ class RunManager:
             raise ProbeBusyError(answer.retry_after_s)
         if answer.probe is None:
             raise ProbeFailedError(answer.error or "the probe failed")
-        return answer.probe.as_json()
+        return answer.probe
+
+    async def _frame_of_saved(self, run_id: str, topic: str, options: wire.ProbeOptions) -> None:
+        """One stream frame of a probe topic from a run's saved weights (it trains no more)."""
+        for _ in range(SAVED_FRAME_TRIES):
+            try:
+                p = await self._probe(run_id, topic, None, options)
+            except ProbeBusyError as exc:
+                await asyncio.sleep(exc.retry_after_s)
+                continue
+            except (ProbeFailedError, RunStateError, RunNotFoundError, TimeoutError) as exc:
+                log.info("run %s: no %s frame from its saved weights: %s", run_id, topic, exc)
+                return
+            frame = pack_probe(p.topic, p.node, p.step, p.meta, p.arrays)
+            self.hub.publish_tensor(run_id, topic, frame)
+            return
 
     def delete(self, run_id: str) -> None:
         """Forget a run: worker memory, checkpoint file, history."""
@@ -659,5 +752,9 @@ class RunManager:
             self._send(wire.Drop(run_id=run_id))  # the worker removes its checkpoint after
         else:
             Path(self.settings.data_dir, checkpoint_name(run_id)).unlink(missing_ok=True)
+            if self.worker is not None:
+                self.worker.send(wire.Drop(run_id=run_id))  # its weights loaded for probes
         self.store.delete_run(run_id)
         self.probe_options.pop(run_id, None)
+        self.saved_frames.pop(run_id, None)
+        self.seen.pop(run_id, None)

@@ -112,6 +112,9 @@ class Probe(RunMessage):
     topic: str
     node: str | None = None
     options: ProbeOptions = Field(default_factory=dict)
+    # Set for a run the worker does not hold (paused after a restart, completed, stopped):
+    # the worker loads its checkpoint, the final weights, to answer.
+    config: RunConfig | None = None
 
 
 class Shutdown(Message):

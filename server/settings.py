@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     torch_threads: int = Field(
         0, ge=0, description="Worker's torch threads; 0 picks one per run's share."
     )
+    idle_pause_s: float = Field(
+        600.0,
+        ge=0,
+        description="Seconds a running run may go unwatched (no stream viewer, no REST read "
+        "of it) before it pauses by itself, with a note; 0: never.",
+    )
     stream_stall_s: float = Field(
         30.0,
         gt=0,

@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 import traceback
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ from models.errors import InvalidSpecError
 from models.job import Job, JobFactory, trainer_job
 from models.probes.dispatch import ProbeError
 from models.probes.result import ProbeResult
+from models.run import RunConfig
 from models.train import StepResult
 from server import protocol as wire
 from server.frames import plain
@@ -47,6 +48,7 @@ log = logging.getLogger("layerlab.worker")
 PROBE_SHARE = 0.07  # share of the worker's time probes aim at (the ceiling is 10%)
 PROBE_SLACK_S = 0.25  # an asked-for probe may run this far ahead of the probe budget
 PACE_BURST_S = 0.1  # a paced run takes at most this much of its pace's steps at once
+MAX_INSPECTED = 4  # ended runs kept loaded for probes
 CURVE_POINTS = 100  # a run evaluates at least this often over its max_steps, whatever its length
 
 
@@ -241,6 +243,8 @@ class Worker:
         self.guard = threading.Lock()
         self.current: str | None = None
         self.saved_on_shutdown: set[str] = set()
+        # Ended runs loaded from their checkpoints to answer probes, least recent first.
+        self.inspected: OrderedDict[str, Job] = OrderedDict()
 
     def emit(self, event: wire.Event) -> None:
         """Send an event to the server."""
@@ -273,10 +277,12 @@ class Worker:
                 | wire.Watch()
             ):
                 run = self.runs.get(cmd.run_id)
-                if run is None:
-                    self.emit(wire.UnknownRun(run_id=cmd.run_id, command=cmd.type))
-                else:
+                if isinstance(cmd, wire.Drop):
+                    self.inspected.pop(cmd.run_id, None)
+                if run is not None:
                     self.control(run, cmd)
+                elif not isinstance(cmd, wire.Drop):  # a deleted ended run: nothing held
+                    self.emit(wire.UnknownRun(run_id=cmd.run_id, command=cmd.type))
             case _:
                 self.emit(
                     wire.Rejected(
@@ -371,14 +377,14 @@ class Worker:
                 )
 
     def probe(self, cmd: wire.Probe) -> None:
-        """Compute one probe on a held run and send it back (or why not)."""
+        """Compute one probe on a held run, or an ended one's saved weights; answer it."""
         run = self.runs.get(cmd.run_id)
-        if run is None:
+        if run is None and cmd.config is None:
             self.emit(
                 wire.ProbeAnswer(
                     request_id=cmd.request_id,
                     run_id=cmd.run_id,
-                    error="the run is not loaded: probes work on a queued, running or paused run",
+                    error="the run is not loaded and no saved weights were named",
                 )
             )
             return
@@ -391,13 +397,44 @@ class Worker:
             return
         started = time.perf_counter()
         try:
-            result = payload(run.job.probe(cmd.topic, cmd.node, cmd.options), run.job.step_count)
+            job = run.job if run is not None else self.inspect(cmd.run_id, cmd.config)
+            result = payload(job.probe(cmd.topic, cmd.node, cmd.options), job.step_count)
         except ProbeError as exc:
             answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, error=str(exc))
         else:
             answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, probe=result)
         self.spend_probe_time(time.perf_counter() - started)
         self.emit(answer)
+
+    def inspect(self, run_id: str, config: RunConfig | None) -> Job:
+        """An ended run's job, from its checkpoint, kept for the next probes (a few runs)."""
+        job = self.inspected.pop(run_id, None)
+        if job is None:
+            if config is None:
+                raise ProbeError("the run is not loaded and no saved weights were named")
+            path = self.data_dir / checkpoint_name(run_id)
+            if not path.exists():
+                raise ProbeError(
+                    f"the run's saved weights ({checkpoint_name(run_id)}) are missing, so "
+                    "there is nothing to probe"
+                )
+            try:
+                job = self.make_job(
+                    config,
+                    data_dir=self.data_dir,
+                    device=self.device,
+                    eval_samples=self.options.eval_samples,
+                )
+                load_checkpoint(job, path)
+            except Exception as exc:  # a run that cannot be rebuilt cannot be probed
+                log.warning("run %s could not be loaded for probes: %s", run_id, exc)
+                raise ProbeError(
+                    f"the run's saved weights could not be loaded: {readable_error(exc)}"
+                ) from exc
+        self.inspected[run_id] = job  # most recent last
+        while len(self.inspected) > MAX_INSPECTED:
+            self.inspected.popitem(last=False)
+        return job
 
     def spend_probe_time(self, cost: float) -> None:
         """Move the shared probe clock on by what a probe cost."""
@@ -406,6 +443,7 @@ class Worker:
     def start(self, cmd: wire.Start) -> None:
         """Load a run's job (from its checkpoint when resuming) and set it going."""
         run_id = cmd.run_id
+        self.inspected.pop(run_id, None)  # it trains again: its saved weights will change
         if run_id in self.runs:
             self.runs[run_id].running = not cmd.paused
             return

@@ -40,7 +40,7 @@ class ProbeReading(BaseModel):
     "/{run_id}/probes/{topic}",
     responses={
         404: {"description": "No such run."},
-        409: {"description": "The run is not loaded (created, completed, stopped or failed)."},
+        409: {"description": "The run has no weights yet (created, never started)."},
         422: {"description": "The probe does not apply to this run or node."},
         429: {"description": "Probes have used the trainer's probe time; see Retry-After."},
     },

@@ -80,9 +80,11 @@ def list_runs(
 
 
 @router.get("/{run_id}", response_model=RunRecord, responses=NOT_FOUND)
-def read_run(run_id: str, store: StoreDep) -> RunRecord:
+def read_run(run_id: str, store: StoreDep, manager: ManagerDep) -> RunRecord:
     """One run."""
-    return _record(store, run_id)
+    record = _record(store, run_id)
+    manager.touch(run_id)  # a script that polls its run is watching it
+    return record
 
 
 @router.delete("/{run_id}", status_code=204, responses=NOT_FOUND)
@@ -181,7 +183,10 @@ def metrics(
         int | None, Query(ge=-1, le=2**62, description="Only rows with a larger step.")
     ] = None,
     limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+    *,
+    manager: ManagerDep,
 ) -> list[MetricsRow]:
     """The run's metric history, ascending by step."""
     _record(store, run_id)
+    manager.touch(run_id)
     return store.metrics(run_id, since=since, limit=limit)

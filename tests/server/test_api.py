@@ -363,3 +363,42 @@ def test_dataset_preview(client: TestClient) -> None:
     bad = client.post("/api/datasets/spiral/preview", json={"params": {"noise": 9}})
     assert bad.status_code == 422 and "noise" in bad.json()["detail"]
     assert client.post("/api/datasets/spiral/preview", json={"n": 0}).status_code == 422
+
+
+@pytest.mark.parametrize("ending", ["completed", "stopped"])
+def test_an_ended_run_is_probed_from_its_final_weights(client: TestClient, ending: str) -> None:
+    body = digits_conv_run()
+    body["training"]["max_steps"] = 20 if ending == "completed" else 100_000
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    client.post(f"/api/runs/{run_id}/start")
+    if ending == "stopped":
+        wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] >= 20, what="steps")
+        client.post(f"/api/runs/{run_id}/stop")
+    record = wait_until(
+        lambda: (r := client.get(f"/api/runs/{run_id}").json())["status"] == ending and r,
+        what=ending,
+    )
+    final = record["checkpoint_step"]
+    assert final == record["step"] >= 20
+    # REST: computed from the checkpoint, at the step it holds.
+    maps = client.get(f"/api/runs/{run_id}/probes/feature_maps:c1", params={"sample": 3})
+    assert maps.status_code == 200, maps.json()
+    assert maps.json()["step"] == final and maps.json()["arrays"]["maps"]["shape"] == [4, 8, 8]
+    # The stream: a subscription gets one frame from the same weights.
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        assert ws.receive_json()["status"] == ending
+        ws.send_json({"type": "subscribe", "topics": ["feature_maps:c1"], "sample": 3})
+        message = ws.receive()
+        while not message.get("bytes"):
+            message = ws.receive()
+        header, arrays = unpack_probe(message["bytes"])
+    assert header["topic"] == "feature_maps:c1" and header["step"] == final
+    assert arrays["maps"].shape == (4, 8, 8)
+    client.delete(f"/api/runs/{run_id}")
+
+
+def test_a_run_that_never_trained_has_nothing_to_probe(client: TestClient) -> None:
+    run_id = client.post("/api/runs", json=digits_conv_run()).json()["id"]
+    refused = client.get(f"/api/runs/{run_id}/probes/erf", params={"node": "c1"})
+    assert refused.status_code == 409 and "no saved weights yet" in refused.json()["detail"]
+    client.delete(f"/api/runs/{run_id}")

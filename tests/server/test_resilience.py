@@ -383,3 +383,39 @@ def test_a_viewer_that_never_reads_is_dropped_after_the_stall_limit(tmp_path: Pa
         assert client.run(run_id)["status"] == "running"
         client.control(run_id, "stop")
         viewer.close()
+
+
+def test_a_run_nobody_watches_pauses_by_itself_and_a_watched_one_does_not(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(tmp_path).model_copy(update={"idle_pause_s": 1.0})
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        alone = client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+        watched = client.post("/api/runs", json=spiral_run(max_steps=1_000_000)).json()["id"]
+        with client.websocket_connect(f"/api/runs/{watched}/stream") as ws:
+            ws.receive_json()
+            for run_id in (alone, watched):
+                client.post(f"/api/runs/{run_id}/start")
+            hub = app.state.hub
+            # Polled through the run list only, which reads no one run: nobody watches it.
+            paused = wait_until(
+                lambda: next(
+                    (
+                        r
+                        for r in client.get("/api/runs").json()
+                        if r["id"] == alone and r["status"] == "paused"
+                    ),
+                    None,
+                ),
+                TIMEOUT_S,
+                "the unwatched run to pause",
+            )
+            assert "paused by itself: nobody watched it for 1 s" in paused["error"]
+            assert hub.viewers(watched) == 1
+            assert _record(client, watched)["status"] == "running"
+            ws.send_json({"type": "control", "action": "stop"})
+        resumed = client.post(f"/api/runs/{alone}/resume").json()
+        assert resumed["status"] in ("running", "paused")
+        wait_until(lambda: _record(client, alone)["error"] is None, TIMEOUT_S, "the note cleared")
+        client.post(f"/api/runs/{alone}/stop")
