@@ -1,7 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { NetworkSpec } from "../api/types";
 import {
-  autoLayout,
   connectionProblem,
   flowToSpec,
   nextNodeId,
@@ -12,6 +11,7 @@ import {
   topologicalOrder,
   wouldCreateCycle,
 } from "./graph";
+import { layoutNetwork } from "./layout";
 
 const chain = (...ids: string[]) => ids.slice(1).map((id, i) => ({ source: ids[i] as string, target: id }));
 
@@ -147,7 +147,7 @@ describe("spec <-> canvas", () => {
     expect(spec.nodes[1]?.params?.out_channels).toBe(4);
   });
 
-  test("nodes without positions are laid out by depth", () => {
+  test("nodes without positions are laid out layer by layer", () => {
     const bare: NetworkSpec = {
       version: 1,
       nodes: [
@@ -165,14 +165,19 @@ describe("spec <-> canvas", () => {
         { source: "add", target: "out" },
       ],
     };
-    const layout = autoLayout(bare);
-    expect(layout.get("in")?.x).toBe(0);
-    expect(layout.get("a")?.x).toBe(layout.get("b")?.x);
-    expect(layout.get("a")?.y).not.toBe(layout.get("b")?.y);
-    expect(layout.get("add")?.x).toBeGreaterThan(layout.get("a")?.x ?? 0);
-    expect(layout.get("out")?.x).toBeGreaterThan(layout.get("add")?.x ?? 0);
-    const { nodes } = specToFlow(bare);
-    expect(nodes.find((n) => n.id === "out")?.position).toEqual(layout.get("out"));
+    const at = (id: string) => specToFlow(bare).nodes.find((n) => n.id === id)?.position;
+    expect(at("in")?.x).toBe(0);
+    expect(at("a")?.x).toBe(at("b")?.x);
+    expect(at("a")?.y).not.toBe(at("b")?.y);
+    expect(at("add")?.x).toBeGreaterThan(at("a")?.x ?? 0);
+    expect(at("out")?.x).toBeGreaterThan(at("add")?.x ?? 0);
+    expect(at("out")).toEqual(layoutNetwork(bare.nodes, bare.edges).get("out"));
+  });
+
+  test("positions the spec gives are kept, unless a layout afresh is asked for", () => {
+    expect(specToFlow(spec).nodes.map((n) => n.position)).toEqual(spec.nodes.map((n) => n.position));
+    const fresh = layoutNetwork(spec.nodes, spec.edges);
+    expect(specToFlow(spec, { relayout: true }).nodes.map((n) => n.position)).toEqual(spec.nodes.map((n) => fresh.get(n.id)));
   });
 
   test("the structural spec ignores positions and edge ids", () => {

@@ -1,7 +1,8 @@
 // Graph utilities: cycle check, topological order, connection rules, and the
 // conversion between the contract's network spec and the editor's nodes and edges.
 import type { Edge, Node } from "@xyflow/react";
-import type { NetworkSpec, Params, Position, SpecEdge, SpecNode } from "../api/types";
+import type { NetworkSpec, Params, SpecEdge, SpecNode } from "../api/types";
+import { layoutNetwork } from "./layout";
 
 /** What a canvas node carries: the layer type and its params (as the spec has them). */
 export interface LayerData extends Record<string, unknown> {
@@ -16,9 +17,6 @@ export interface Link {
   source: string;
   target: string;
 }
-
-/** Column and row spacing of the automatic layout (pixels). */
-export const LAYOUT = { dx: 180, dy: 110 } as const;
 
 function successors(edges: readonly Link[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -104,37 +102,22 @@ export function nextNodeId(type: string, taken: Iterable<string>): string {
   }
 }
 
-/** Positions for nodes without one: columns by longest path from a source, rows in order. */
-export function autoLayout(spec: Pick<NetworkSpec, "nodes" | "edges">): Map<string, Position> {
-  const ids = spec.nodes.map((n) => n.id);
-  const order = topologicalOrder(ids, spec.edges) ?? ids;
-  const depth = new Map<string, number>(ids.map((id) => [id, 0]));
-  const next = successors(spec.edges);
-  for (const id of order) {
-    for (const t of next.get(id) ?? []) depth.set(t, Math.max(depth.get(t) ?? 0, (depth.get(id) ?? 0) + 1));
-  }
-  const rows = new Map<number, number>();
-  const out = new Map<string, Position>();
-  for (const id of order) {
-    const column = depth.get(id) ?? 0;
-    const row = rows.get(column) ?? 0;
-    rows.set(column, row + 1);
-    out.set(id, { x: column * LAYOUT.dx, y: row * LAYOUT.dy });
-  }
-  return out;
-}
-
-/** The editor's nodes and edges for a spec (positions from the spec, else laid out). */
-export function specToFlow(spec: NetworkSpec): { nodes: LayerNode[]; edges: LayerEdge[] } {
-  const missing = spec.nodes.some((n) => !n.position);
-  const layout = missing ? autoLayout(spec) : new Map<string, Position>();
-  const nodes: LayerNode[] = spec.nodes.map((n) => ({
-    id: n.id,
-    type: "layer",
-    position: n.position ? { x: n.position.x, y: n.position.y } : (layout.get(n.id) ?? { x: 0, y: 0 }),
-    data: { layerType: n.type, params: { ...(n.params ?? {}) } },
-    deletable: true,
-  }));
+/**
+ * The editor's nodes and edges for a spec. Positions come from the spec, unless `relayout`
+ * or a node lacks one: then the whole network is laid out afresh (graph/layout.ts).
+ */
+export function specToFlow(spec: NetworkSpec, { relayout = false } = {}): { nodes: LayerNode[]; edges: LayerEdge[] } {
+  const layout = relayout || spec.nodes.some((n) => !n.position) ? layoutNetwork(spec.nodes, spec.edges) : null;
+  const nodes: LayerNode[] = spec.nodes.map((n) => {
+    const at = (layout ? layout.get(n.id) : n.position) ?? { x: 0, y: 0 };
+    return {
+      id: n.id,
+      type: "layer",
+      position: { x: at.x, y: at.y },
+      data: { layerType: n.type, params: { ...(n.params ?? {}) } },
+      deletable: true,
+    };
+  });
   const edges: LayerEdge[] = spec.edges.map((e) => ({
     id: e.id ?? edgeId(e.source, e.target),
     source: e.source,

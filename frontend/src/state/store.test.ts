@@ -145,7 +145,8 @@ describe("the store", () => {
     act().select("h");
     act().deleteSelection();
     expect(ids(specOf(get()))).toEqual(["in", "out"]);
-    expect(get().edges).toEqual([]);
+    // h had one input and one output: they stay joined.
+    expect(get().edges.map((e) => [e.source, e.target])).toEqual([["in", "out"]]);
     act().undo();
     expect(ids(specOf(get()))).toEqual(["in", "h", "out"]);
     expect(get().edges).toHaveLength(2);
@@ -155,6 +156,48 @@ describe("the store", () => {
     act().deleteEdge("in->h");
     act().deleteNode("h");
     expect(ids(specOf(get()))).toEqual(["in", "out"]);
+  });
+
+  test("deleting a middle node joins its neighbours; undo and redo restore both ways", () => {
+    const { get, act } = make();
+    const links = () => get().edges.map((e) => `${e.source}->${e.target}`);
+    act().deleteNode("h");
+    expect(ids(specOf(get()))).toEqual(["in", "out"]);
+    expect(links()).toEqual(["in->out"]);
+    act().undo();
+    expect(ids(specOf(get()))).toEqual(["in", "h", "out"]);
+    expect(links()).toEqual(["in->h", "h->out"]);
+    act().redo();
+    expect(links()).toEqual(["in->out"]);
+    // A node with two inputs is not bridged: which input would go on is not for the page to guess.
+    act().undo();
+    act().addNode("add", { x: 0, y: 0 });
+    act().connect({ source: "in", target: "add1" });
+    act().connect({ source: "h", target: "add1" });
+    act().connect({ source: "add1", target: "out" });
+    act().select("add1");
+    act().deleteSelection();
+    expect(links().sort()).toEqual(["h->out", "in->h"]);
+  });
+
+  test("a layer dropped on an edge goes between its ends, in one undo step", () => {
+    const { get, act } = make();
+    const links = () => get().edges.map((e) => `${e.source}->${e.target}`).sort();
+    const past = get().past.length;
+    const id = act().addNode("linear", { x: 50, y: 40 }, "h->out");
+    expect(id).toBe("linear1");
+    expect(links()).toEqual(["h->linear1", "in->h", "linear1->out"]);
+    expect(get().past).toHaveLength(past + 1);
+    act().undo();
+    expect(links()).toEqual(["h->out", "in->h"]);
+    expect(ids(specOf(get()))).toEqual(["in", "h", "out"]);
+    // An input cannot sit on an edge (nothing flows into it): it is only added.
+    act().addNode("input", { x: 0, y: 0 }, "h->out");
+    expect(links()).toEqual(["h->out", "in->h"]);
+    expect(ids(specOf(get()))).toContain("input1");
+    // An edge that is gone: only added.
+    act().addNode("linear", { x: 0, y: 0 }, "nowhere");
+    expect(links()).toEqual(["h->out", "in->h"]);
   });
 
   test("React Flow's own removals are ignored (deletion goes through the store's actions)", () => {
@@ -212,6 +255,16 @@ describe("the store", () => {
     expect(get().viewVersion).toBe(1);
     act().undo();
     expect(ids(specOf(get()))).toEqual(["in", "h", "out"]);
+  });
+
+  test("loadSetup keeps the positions it is given, unless asked to lay the network out afresh", () => {
+    const { get, act } = make();
+    act().loadSetup(TINY);
+    expect(specOf(get()).nodes.map((n) => n.position)).toEqual(TINY.network.nodes.map((n) => n.position));
+    act().loadSetup(TINY, { relayout: true });
+    const xs = specOf(get()).nodes.map((n) => n.position?.x ?? 0);
+    expect(xs).not.toEqual(TINY.network.nodes.map((n) => n.position?.x));
+    expect(xs[1]).toBeGreaterThan((xs[0] ?? 0) + 100);
   });
 
   test("choosing another dataset resets its params; params can be set and removed", () => {

@@ -28,12 +28,13 @@ import {
   connectionProblem,
   edgeId,
   flowToSpec,
-  LAYOUT,
   nextNodeId,
   specToFlow,
   type LayerEdge,
   type LayerNode,
 } from "../graph/graph";
+import { estimateNodeSize, GAPS } from "../graph/layout";
+import { removeBridging, spliceIntoEdge } from "../graph/splice";
 import type { ConnectionState } from "../stream/client";
 import { normalizeTraining, starterSetup, type Setup } from "./setup";
 
@@ -89,13 +90,16 @@ export interface PlaygroundActions {
   setCatalog: (catalog: Catalog) => void;
   setCatalogError: (message: string) => void;
 
-  addNode: (type: string, position: XYPosition) => string;
+  /** Add a layer; dropped on the edge `onEdge`, it goes between that edge's ends when it may. */
+  addNode: (type: string, position: XYPosition, onEdge?: string) => string;
   applyNodeChanges: (changes: NodeChange<LayerNode>[]) => void;
   applyEdgeChanges: (changes: EdgeChange<LayerEdge>[]) => void;
   /** Add an edge; returns why it was refused, or null. */
   connect: (connection: Pick<Connection, "source" | "target">) => string | null;
   select: (nodeId: string | null) => void;
+  /** Delete the selected nodes and edges; a deleted node's one input and one output stay joined. */
   deleteSelection: () => void;
+  /** Delete a node; its one input and one output stay joined. */
   deleteNode: (id: string) => void;
   deleteEdge: (id: string) => void;
   /** Set a param (undefined removes it, so the server's default applies). */
@@ -104,8 +108,11 @@ export interface PlaygroundActions {
   undo: () => void;
   redo: () => void;
 
-  /** Replace network, dataset and training (preset, import, link). Undoable for the network. */
-  loadSetup: (setup: Setup) => void;
+  /**
+   * Replace network, dataset and training (preset, import, link). Undoable for the network.
+   * `relayout` lays the network out afresh (demos: their positions are not the page's).
+   */
+  loadSetup: (setup: Setup, options?: { relayout?: boolean }) => void;
   setDataset: (name: string) => void;
   setDatasetParam: (key: string, value: unknown) => void;
   setTraining: (changes: Partial<TrainingConfig>) => void;
@@ -233,7 +240,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
         }),
       setCatalogError: (message) => set({ catalogState: "error", catalogError: message }),
 
-      addNode: (type, position) => {
+      addNode: (type, position, onEdge) => {
         const state = get();
         const id = nextNodeId(type, state.nodes.map((n) => n.id));
         const layer = state.catalog.layers.find((l) => l.type === type);
@@ -244,9 +251,12 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
           data: { layerType: type, params: initialParams(layer) },
           selected: true,
         };
+        const typeOf = (nodeId: string) =>
+          nodeId === id ? type : state.nodes.find((n) => n.id === nodeId)?.data.layerType;
+        const spliced = onEdge === undefined ? null : spliceIntoEdge(state.edges, onEdge, id, typeOf);
         edit((s) => ({
           nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
-          edges: s.edges.map((e) => (e.selected ? { ...e, selected: false } : e)),
+          edges: (spliced ?? s.edges).map((e) => (e.selected ? { ...e, selected: false } : e)),
         }));
         return id;
       },
@@ -303,12 +313,11 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       deleteSelection: () => {
         const state = get();
         const gone = new Set(state.nodes.filter((n) => n.selected).map((n) => n.id));
-        const edgesGone = state.edges.filter((e) => e.selected || gone.has(e.source) || gone.has(e.target));
-        if (gone.size === 0 && edgesGone.length === 0) return;
-        const dropEdges = new Set(edgesGone.map((e) => e.id));
+        const kept = state.edges.filter((e) => !e.selected);
+        if (gone.size === 0 && kept.length === state.edges.length) return;
         edit((s) => ({
           nodes: s.nodes.filter((n) => !gone.has(n.id)),
-          edges: s.edges.filter((e) => !dropEdges.has(e.id)),
+          edges: removeBridging(kept, gone),
         }));
       },
 
@@ -316,7 +325,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
         if (!get().nodes.some((n) => n.id === id)) return;
         edit((s) => ({
           nodes: s.nodes.filter((n) => n.id !== id),
-          edges: s.edges.filter((e) => e.source !== id && e.target !== id),
+          edges: removeBridging(s.edges, new Set([id])),
         }));
       },
 
@@ -348,7 +357,8 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
           .nodes.filter((n) => n.data.layerType === "input" || n.data.layerType === "output")
           .map((n): LayerNode => {
             const kind = n.data.layerType as "input" | "output";
-            const position = { x: kind === "input" ? 0 : 600, y: rows[kind]++ * LAYOUT.dy };
+            const pitch = estimateNodeSize({ id: n.id, type: kind }).height + GAPS.node;
+            const position = { x: kind === "input" ? 0 : 600, y: rows[kind]++ * pitch };
             return { id: n.id, type: "layer", position, data: n.data };
           });
         edit((s) => ({ nodes, edges: [], viewVersion: s.viewVersion + 1 }));
@@ -382,8 +392,8 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
         });
       },
 
-      loadSetup: (setup) => {
-        const { nodes, edges } = specToFlow(setup.network);
+      loadSetup: (setup, options = {}) => {
+        const { nodes, edges } = specToFlow(setup.network, options);
         edit((s) => ({
           nodes,
           edges,
