@@ -6,8 +6,10 @@ import {
   bounds,
   estimateNodeSize,
   fittedZoom,
+  GAPS,
   layoutNetwork,
   overlaps,
+  placeInEdge,
   READABLE_ZOOM,
   type Box,
   type LayoutNode,
@@ -126,6 +128,38 @@ describe("automatic layout", () => {
     expect(long.width).toBeLessThanOrEqual(230);
     expect(long.width).toBeGreaterThan(small.width);
     expect(long.height).toBeGreaterThan(small.height);
+  });
+
+  test("a node put into an edge of a row goes after the source; the rest of the row makes room", () => {
+    const spec = parseSpec(PRESETS["digits-cnn"]);
+    const boxes = boxesOf(spec.nodes, spec.edges);
+    const get = (id: string) => boxes.get(id) as Box;
+    const size = estimateNodeSize({ id: "batchnorm1", type: "batchnorm" });
+    const { at, moved } = placeInEdge(boxes, "c1", "a1", size, { x: 0, y: 500 });
+    expect(at).toEqual({ x: get("c1").x + get("c1").width + GAPS.rank, y: get("c1").y });
+    const row = [...boxes.entries()].filter(([, b]) => b.y === get("c1").y && b.x > get("c1").x).map(([id]) => id);
+    expect([...moved.keys()].sort()).toEqual(row.sort());
+    // Afterwards nothing overlaps, and the row keeps its gaps.
+    const after = new Map([...boxes].map(([id, b]) => [id, { ...b, ...(moved.get(id) ?? {}) }]));
+    after.set("batchnorm1", { ...at, ...size });
+    expect(overlapping(after)).toEqual([]);
+    expect((after.get("a1") as Box).x).toBe(at.x + size.width + GAPS.rank);
+    // Other rows stay.
+    expect(moved.has("c2")).toBe(false);
+  });
+
+  test("a node put into an edge between rows stays where it was dropped; what is level on its right makes room", () => {
+    const boxes = new Map<string, Box>([
+      ["a", { x: 400, y: 0, width: 150, height: 80 }],
+      ["b", { x: 0, y: 200, width: 150, height: 80 }],
+      ["c", { x: 200, y: 200, width: 150, height: 80 }],
+    ]);
+    const size = { width: 150, height: 80 };
+    const { at, moved } = placeInEdge(boxes, "a", "b", size, { x: 120, y: 190 });
+    expect(at).toEqual({ x: 120, y: 190 });
+    expect([...moved.entries()]).toEqual([["c", { x: 120 + 150 + GAPS.rank, y: 200 }]]);
+    // Where there is room already, nothing moves.
+    expect(placeInEdge(boxes, "a", "b", size, { x: 0, y: 400 }).moved.size).toBe(0);
   });
 
   test("overlaps: shared area only", () => {

@@ -147,3 +147,32 @@ export function layoutNetwork(nodes: readonly LayoutNode[], edges: readonly Link
   for (const [id, b] of best ?? boxes) out.set(id, { x: Math.round(b.x), y: Math.round(b.y) });
   return out;
 }
+
+/**
+ * Where a node put into the edge source -> target goes, and which nodes move to make room.
+ * When both ends sit on one row it goes level with the source, a layer gap after it, and
+ * the target and what follows it on that row move right as far as it needs (like the words
+ * after one put into a line of text); else it stays where it was dropped, and what is level
+ * with it on its right moves the same way.
+ */
+export function placeInEdge(
+  boxes: ReadonlyMap<string, Box>,
+  source: string,
+  target: string,
+  size: Size,
+  dropped: Position,
+): { at: Position; moved: Map<string, Position> } {
+  const [a, b] = [boxes.get(source), boxes.get(target)];
+  const onOneRow = a !== undefined && b !== undefined && Math.abs(a.y - b.y) < 1 && b.x > a.x;
+  const at = onOneRow ? { x: a.x + a.width + GAPS.rank, y: a.y } : dropped;
+  // What moves: level with the new node, and after the source on its row (else after the drop).
+  const after = onOneRow ? a.x + a.width / 2 : at.x;
+  const level = [...boxes.entries()].filter(
+    ([id, n]) => id !== source && n.y < at.y + size.height && at.y < n.y + n.height && n.x + n.width / 2 > after,
+  );
+  const moved = new Map<string, Position>();
+  if (level.length === 0) return { at, moved };
+  const push = at.x + size.width + GAPS.rank - Math.min(...level.map(([, n]) => n.x));
+  if (push > 0) for (const [id, n] of level) moved.set(id, { x: n.x + push, y: n.y });
+  return { at, moved };
+}

@@ -188,9 +188,15 @@ describe("the store", () => {
     expect(id).toBe("linear1");
     expect(links()).toEqual(["h->linear1", "in->h", "linear1->out"]);
     expect(get().past).toHaveLength(past + 1);
+    // Level with h, after it; the output moved right to make room.
+    const at = (nodeId: string) => get().nodes.find((n) => n.id === nodeId)?.position ?? { x: NaN, y: NaN };
+    expect(at("linear1").y).toBe(at("h").y);
+    expect(at("linear1").x).toBeGreaterThan(at("h").x);
+    expect(at("out").x).toBeGreaterThan(at("linear1").x);
     act().undo();
     expect(links()).toEqual(["h->out", "in->h"]);
     expect(ids(specOf(get()))).toEqual(["in", "h", "out"]);
+    expect(at("out")).toEqual({ x: 200, y: 0 });
     // An input cannot sit on an edge (nothing flows into it): it is only added.
     act().addNode("input", { x: 0, y: 0 }, "h->out");
     expect(links()).toEqual(["h->out", "in->h"]);

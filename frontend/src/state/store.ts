@@ -33,7 +33,7 @@ import {
   type LayerEdge,
   type LayerNode,
 } from "../graph/graph";
-import { estimateNodeSize, GAPS } from "../graph/layout";
+import { estimateNodeSize, GAPS, placeInEdge, type Box } from "../graph/layout";
 import { removeBridging, spliceIntoEdge } from "../graph/splice";
 import type { ConnectionState } from "../stream/client";
 import { normalizeTraining, starterSetup, type Setup } from "./setup";
@@ -184,6 +184,17 @@ export function initialParams(layer: LayerInfo | undefined): Record<string, unkn
   return out;
 }
 
+/** Each node's box on the canvas: its size as drawn, or as expected before it is. */
+function boxesOf(nodes: readonly LayerNode[]): Map<string, Box> {
+  return new Map(
+    nodes.map((n) => {
+      const guess = estimateNodeSize({ id: n.id, type: n.data.layerType, params: n.data.params });
+      const size = { width: n.measured?.width ?? guess.width, height: n.measured?.height ?? guess.height };
+      return [n.id, { ...n.position, ...size }];
+    }),
+  );
+}
+
 function strip(nodes: readonly LayerNode[], edges: readonly LayerEdge[]): Snapshot {
   return {
     nodes: nodes.map((n) => ({ id: n.id, type: "layer", position: { ...n.position }, data: n.data })),
@@ -244,18 +255,30 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
         const state = get();
         const id = nextNodeId(type, state.nodes.map((n) => n.id));
         const layer = state.catalog.layers.find((l) => l.type === type);
-        const node: LayerNode = {
-          id,
-          type: "layer",
-          position: { x: Math.round(position.x), y: Math.round(position.y) },
-          data: { layerType: type, params: initialParams(layer) },
-          selected: true,
-        };
+        const dropped = { x: Math.round(position.x), y: Math.round(position.y) };
         const typeOf = (nodeId: string) =>
           nodeId === id ? type : state.nodes.find((n) => n.id === nodeId)?.data.layerType;
         const spliced = onEdge === undefined ? null : spliceIntoEdge(state.edges, onEdge, id, typeOf);
+        const into = spliced ? state.edges.find((e) => e.id === onEdge) : undefined;
+        // Put into an edge, the layer takes its place in the row, and the row makes room for it.
+        const room = into
+          ? placeInEdge(boxesOf(state.nodes), into.source, into.target, estimateNodeSize({ id, type }), dropped)
+          : null;
+        const node: LayerNode = {
+          id,
+          type: "layer",
+          position: room?.at ?? dropped,
+          data: { layerType: type, params: initialParams(layer) },
+          selected: true,
+        };
         edit((s) => ({
-          nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), node],
+          nodes: [
+            ...s.nodes.map((n) => {
+              const to = room?.moved.get(n.id);
+              return n.selected || to ? { ...n, selected: false, position: to ?? n.position } : n;
+            }),
+            node,
+          ],
           edges: (spliced ?? s.edges).map((e) => (e.selected ? { ...e, selected: false } : e)),
         }));
         return id;
