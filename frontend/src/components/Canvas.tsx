@@ -1,5 +1,5 @@
-// The node editor: drop layers from the palette, connect handles, select to edit.
-// Connections that can never be valid are refused while they are being dragged.
+// The node editor: drop layers from the palette (onto an edge: into it), connect handles,
+// select to edit. Connections that can never be valid are refused while they are being dragged.
 import {
   Background,
   BackgroundVariant,
@@ -15,14 +15,20 @@ import {
   type NodeTypes,
   type OnConnect,
 } from "@xyflow/react";
-import { useCallback, useEffect, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
 import { connectionProblem, type LayerEdge, type LayerNode } from "../graph/graph";
+import { FIT_VIEW } from "../graph/layout";
 import { LAYER_MIME } from "./dnd";
 import { LayerNodeView } from "./LayerNodeView";
 
 const NODE_TYPES: NodeTypes = { layer: LayerNodeView };
 const EDGE_DEFAULTS = { markerEnd: { type: MarkerType.ArrowClosed, width: 18, height: 18 } };
+
+/** The edge drawn at a point of the screen, if the topmost thing there is one (its wide invisible hit path counts). */
+function edgeAt(x: number, y: number): string | null {
+  return document.elementFromPoint(x, y)?.closest(".react-flow__edge")?.getAttribute("data-id") ?? null;
+}
 
 /** The line drawn while connecting: solid blue when the drop would be accepted, dashed red when refused. */
 function ConnectionLine({ fromX, fromY, toX, toY, fromPosition, toPosition, connectionStatus }: ConnectionLineComponentProps) {
@@ -54,12 +60,45 @@ export function Canvas() {
   const viewVersion = usePlayground((s) => s.viewVersion);
   const actions = useActions();
   const { screenToFlowPosition, fitView } = useReactFlow<LayerNode, LayerEdge>();
+  const canvasRef = useRef<HTMLDivElement>(null);
+  // The view is the automatic fit until the user pans or zooms: till then it follows the canvas's size.
+  const autoFit = useRef(true);
+  // The edge a layer being dragged from the palette would go into, marked while it is over it.
+  const [dropEdge, setDropEdge] = useState<string | null>(null);
+
+  const shownEdges = useMemo(() => {
+    const x = new Map(nodes.map((n) => [n.id, n.position.x]));
+    return edges.map((e) => {
+      // An edge back to the left (from the end of a row to the start of the next) turns square
+      // corners through the gap between the rows instead of curving across them.
+      const back = (x.get(e.target) ?? 0) < (x.get(e.source) ?? 0);
+      const drop = e.id === dropEdge;
+      return back || drop ? { ...e, type: back ? "smoothstep" : e.type, className: drop ? "drop-target" : e.className } : e;
+    });
+  }, [nodes, edges, dropEdge]);
 
   useEffect(() => {
     if (viewVersion === 0) return;
-    const frame = requestAnimationFrame(() => void fitView({ padding: 0.15, maxZoom: 1.1, duration: 200 }));
+    autoFit.current = true;
+    const frame = requestAnimationFrame(() => void fitView({ ...FIT_VIEW, duration: 200 }));
     return () => cancelAnimationFrame(frame);
   }, [viewVersion, fitView]);
+
+  useEffect(() => {
+    const el = canvasRef.current;
+    if (!el) return;
+    let frame = 0;
+    // A frame later, once React Flow has taken the new size itself.
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => void (autoFit.current && fitView(FIT_VIEW)));
+    });
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      cancelAnimationFrame(frame);
+    };
+  }, [fitView]);
 
   const problemOf = useCallback(
     (source: string | null, target: string | null) => {
@@ -99,24 +138,38 @@ export function Canvas() {
     if (!event.dataTransfer.types.includes(LAYER_MIME)) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "copy";
+    setDropEdge(edgeAt(event.clientX, event.clientY));
+  }, []);
+
+  const onDragLeave = useCallback((event: DragEvent) => {
+    // Moving between the canvas's own elements is not leaving it.
+    if (!(event.relatedTarget instanceof Node && event.currentTarget.contains(event.relatedTarget))) setDropEdge(null);
   }, []);
 
   const onDrop = useCallback(
     (event: DragEvent) => {
+      setDropEdge(null);
       const type = event.dataTransfer.getData(LAYER_MIME);
       if (!type) return;
       event.preventDefault();
       const at = screenToFlowPosition({ x: event.clientX, y: event.clientY });
-      actions.addNode(type, { x: at.x - 60, y: at.y - 25 });
+      actions.addNode(type, { x: at.x - 60, y: at.y - 25 }, edgeAt(event.clientX, event.clientY) ?? undefined);
     },
     [actions, screenToFlowPosition],
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div
+      ref={canvasRef}
+      className="canvas"
+      data-testid="canvas"
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
       <ReactFlow<LayerNode, LayerEdge>
         nodes={nodes}
-        edges={edges}
+        edges={shownEdges}
         nodeTypes={NODE_TYPES}
         defaultEdgeOptions={EDGE_DEFAULTS}
         onNodesChange={actions.applyNodeChanges}
@@ -127,10 +180,14 @@ export function Canvas() {
         connectionLineComponent={ConnectionLine}
         connectionLineType={ConnectionLineType.Bezier}
         onPaneClick={() => actions.select(null)}
+        onMoveStart={(event) => {
+          // Programmatic moves (fitting the view) come without an event.
+          if (event) autoFit.current = false;
+        }}
         deleteKeyCode={null}
         panActivationKeyCode={null}
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
+        fitViewOptions={FIT_VIEW}
         minZoom={0.2}
         maxZoom={2.5}
       >

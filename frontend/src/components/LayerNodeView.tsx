@@ -1,10 +1,12 @@
 // How a layer looks on the canvas: type and id, key params, output shape, parameter
-// count and the server's errors about it.
+// count, receptive field, and a one-line marker of the server's errors about it (the
+// whole text on hover and in the spec-errors list: a node never grows with its errors).
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { usePlayground } from "../context";
 import { summarizeParams } from "../forms/schema";
+import type { NodeReport, SpecError } from "../api/types";
 import type { LayerNode } from "../graph/graph";
 import { allErrors } from "../state/store";
 import { NeuronThumbnails } from "./probes/RunPanels";
@@ -19,6 +21,35 @@ export function formatCount(n: number): string {
   return String(n);
 }
 
+/**
+ * The receptive field's size and jump for the node's line ("rf 5×5 · jump 2"), and their
+ * meaning for its tooltip; null for a node that is not spatial.
+ */
+export function formatReceptiveField(field: NodeReport["receptive_field"]): { text: string; title: string } | null {
+  const size = field?.size;
+  const jump = field?.jump;
+  if (!size?.length || !jump?.length) return null;
+  const area = size.join("×");
+  const stride = new Set(jump).size === 1 ? String(jump[0]) : jump.join("×");
+  return {
+    text: `rf ${area} · jump ${stride}`,
+    title: `receptive field: each output sees ${area} input pixels; neighbouring outputs are ${stride} pixels apart (jump)`,
+  };
+}
+
+/** A node's problems on one line, clipped to the node's width; each in full on hover. */
+function ProblemMarker({ problems, kind, testId }: { problems: readonly SpecError[]; kind: "error" | "warning"; testId?: string }) {
+  if (problems.length === 0) return null;
+  const lines = problems.map((e) => `${e.field && e.field !== "edges" ? `${e.field}: ` : ""}${e.message}`);
+  return (
+    <div className={`node-${kind}`} data-testid={testId} title={lines.join("\n")}>
+      <span aria-hidden="true">{kind === "error" ? "⚠" : "△"} </span>
+      {problems.length > 1 ? `${problems.length}: ` : ""}
+      {lines.join("; ")}
+    </div>
+  );
+}
+
 function LayerNodeViewInner({ id, data, selected }: NodeProps<LayerNode>) {
   const type = data.layerType;
   const report = usePlayground((s) => s.validation?.nodes[id]);
@@ -27,6 +58,7 @@ function LayerNodeViewInner({ id, data, selected }: NodeProps<LayerNode>) {
   const layer = usePlayground((s) => s.catalog.layers.find((l) => l.type === type));
   const category = layer?.category ?? "unknown";
   const summary = summarizeParams(data.params);
+  const field = formatReceptiveField(report?.receptive_field ?? null);
   return (
     <div
       className={`layer-node cat-${category}${selected ? " selected" : ""}${errors.length > 0 ? " invalid" : ""}`}
@@ -52,21 +84,15 @@ function LayerNodeViewInner({ id, data, selected }: NodeProps<LayerNode>) {
           </span>
         )}
       </div>
+      {field && (
+        <div className="node-rf" data-testid={`rf-${id}`} title={field.title}>
+          {field.text}
+        </div>
+      )}
       {layer && !layer.trainable_by_gradient && <div className="node-note">not trainable by gradient</div>}
       {type !== "input" && type !== "output" && <NeuronThumbnails id={id} />}
-      {errors.map((e, i) => (
-        <div key={`e${i}`} className="node-error" data-testid={`error-of-${id}`}>
-          <span aria-hidden="true">⚠ </span>
-          {e.field && e.field !== "edges" ? `${e.field}: ` : ""}
-          {e.message}
-        </div>
-      ))}
-      {warnings.map((w, i) => (
-        <div key={`w${i}`} className="node-warning">
-          <span aria-hidden="true">△ </span>
-          {w.message}
-        </div>
-      ))}
+      <ProblemMarker problems={errors} kind="error" testId={`error-of-${id}`} />
+      <ProblemMarker problems={warnings} kind="warning" />
       {type !== "output" && (
         <Handle type="source" position={Position.Right} className="handle" data-testid={`handle-${id}-out`} />
       )}

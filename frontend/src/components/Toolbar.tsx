@@ -31,7 +31,8 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
     try {
       const setup = parseSetup(preset.run, setupOf(store.getState()));
       void controller.reset();
-      actions.loadSetup({ ...setup, network: { ...setup.network, name: setup.network.name ?? preset.name } });
+      // A demo's positions are the server's (one row): the page lays it out for its canvas.
+      actions.loadSetup({ ...setup, network: { ...setup.network, name: setup.network.name ?? preset.name } }, { relayout: true });
       actions.setNotice(`Loaded “${preset.title}”: ${preset.doc}`);
     } catch (error) {
       actions.setNotice(`Cannot load the demo: ${error instanceof Error ? error.message : String(error)}`);
