@@ -457,6 +457,9 @@ class Worker:
                 "directory, so it cannot resume; start a new run to train again",
             )
             return
+        # Named while it loads: a worker that dies (or hangs) now dies of this run.
+        if self.beacon is not None:
+            self.beacon.set(run_id)
         try:
             job = self.make_job(
                 cmd.config,
@@ -466,19 +469,23 @@ class Worker:
             )
             if cmd.resume:
                 load_checkpoint(job, path)
+            # The curves start at step 0: the untrained network's loss and accuracy.
+            first = None if cmd.resume else job.step(0, evaluate=True).metrics
         except Exception as exc:  # any failure to set up fails this run only
             log.warning("run %s failed to start: %s", run_id, traceback.format_exc())
-            self.status(run_id, "failed", readable_error(exc))
+            self.status(run_id, "failed", readable_error(exc, self.options.memory_bytes))
             return
+        finally:
+            if self.beacon is not None:
+                self.beacon.done()
         run = HeldRun(run_id, job, path, running=not cmd.paused)
         run.watch = dict(cmd.watch)
         run.options = cmd.options
         run.pending = cmd.steps
         self.runs[run_id] = run
         self.order.append(run_id)
-        if not cmd.resume:
-            # The curves start at step 0: the untrained network's loss and accuracy.
-            self.emit(wire.Metrics(run_id=run_id, rows=[job.step(0, evaluate=True).metrics]))
+        if first is not None:
+            self.emit(wire.Metrics(run_id=run_id, rows=[first]))
             self.save(run)  # from the first step on, a crash loses at most checkpoint_s
         self.status(run, "running" if run.running else "paused")
 
