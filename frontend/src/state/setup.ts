@@ -25,6 +25,7 @@ export const DEFAULT_TRAINING: TrainingConfig = {
   eps: 1e-8,
   batch_size: 32,
   max_steps: 5000,
+  max_steps_per_s: 0,
   seed: 0,
 };
 
