@@ -13,6 +13,7 @@ import type {
   ProbeInfo,
   RunBody,
   RunRecord,
+  RunSummary,
   SpecError,
   TrainingPatch,
   ValidationReport,
@@ -58,7 +59,8 @@ async function failure(response: Response): Promise<ApiError> {
   return new ApiError(response.status, detail, errors);
 }
 
-async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/** A 2xx answer, or the ApiError saying why not. */
+async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -72,8 +74,26 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
     throw new ApiError(0, "cannot reach the LayerLab server");
   }
   if (!response.ok) throw await failure(response);
+  return response;
+}
+
+async function request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const response = await send(method, path, body, signal);
   if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
+}
+
+/** One page of GET /api/runs (newest first) and how many runs the server has in all. */
+export interface RunsPage {
+  runs: RunSummary[];
+  total: number;
+}
+
+async function listRuns(limit: number, offset: number): Promise<RunsPage> {
+  const response = await send("GET", `/api/runs?limit=${limit}&offset=${offset}`);
+  const runs = (await response.json()) as RunSummary[];
+  const total = Number(response.headers.get("X-Total-Count"));
+  return { runs, total: Number.isFinite(total) ? total : runs.length };
 }
 
 export const api = {
@@ -92,6 +112,10 @@ export const api = {
 
   createRun: (body: RunBody): Promise<RunRecord> => request("POST", "/api/runs", body),
   getRun: (id: string): Promise<RunRecord> => request("GET", `/api/runs/${encodeURIComponent(id)}`),
+  /** A page of the server's runs as summaries, newest first (`limit` 1..1000). */
+  listRuns,
+  /** Delete a run, its history and its checkpoint. */
+  deleteRun: (id: string): Promise<void> => request("DELETE", `/api/runs/${encodeURIComponent(id)}`),
   control: (id: string, action: ControlAction, n?: number): Promise<RunRecord> =>
     request("POST", `/api/runs/${encodeURIComponent(id)}/${action}`, action === "step" ? { n: n ?? 1 } : undefined),
   /** Change training settings while the run trains: only those of its optimizer's `live` list. */

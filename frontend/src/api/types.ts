@@ -101,6 +101,8 @@ export type NodeReport = Schemas["NodeReport"];
 export type ValidationReport = Schemas["ValidationReport"];
 
 export type RunRecord = Schemas["RunRecord"];
+/** A run as GET /api/runs lists it: everything but its config. */
+export type RunSummary = Schemas["RunSummary"];
 export type Health = Schemas["Health"];
 export type RunStatus = RunRecord["status"];
 /** A control the run's status allows now ("update": PATCH its training), from the server's lifecycle table. */

@@ -1,7 +1,7 @@
 // The training panel's hyperparameter fields, from an optimizer's registry entry (its
 // params as JSON Schema): a number field with the schema's bounds, or a checkbox.
 import type { JsonSchema, OptimizerInfo } from "../api/types";
-import { numberBounds, type NumberBounds } from "./schema";
+import { describeBounds, numberBounds, withinBounds, type NumberBounds } from "./schema";
 
 export type TrainingField =
   | { kind: "number"; name: string; label: string; help: string; testId: string; bounds: NumberBounds; default: number | undefined }
@@ -21,6 +21,21 @@ export function fieldLabel(name: string, schema: JsonSchema): string {
 /** The data-testid of a training field: `weight_decay` -> `weight-decay-input`. */
 export function fieldTestId(name: string): string {
   return `${name.replace(/_/g, "-")}-input`;
+}
+
+/** The data-testid of the note under a training field whose live change the run refused. */
+export function refusedTestId(name: string): string {
+  return `${name.replace(/_/g, "-")}-refused`;
+}
+
+/**
+ * Why the text typed in a number field is not a value it takes, in words that name the
+ * field (shown beside Play, which it blocks); null when it is one.
+ */
+export function fieldProblem(label: string, bounds: NumberBounds, text: string): string | null {
+  if (text.trim() !== "" && withinBounds(Number(text), bounds)) return null;
+  const typed = text.trim() === "" ? "it is empty" : `it reads “${text.trim()}”`;
+  return `${label} must be ${describeBounds(bounds)} (${typed})`;
 }
 
 /** The optimizer's hyperparameter fields, in its schema's order (kinds the panel cannot edit are left out). */

@@ -100,6 +100,11 @@ export class ProbeHub {
     this.subscriptions.disconnected();
   }
 
+  /** The run ended: the views shown are asked for again, from its final weights. */
+  ended(): void {
+    this.subscriptions.renew();
+  }
+
   /** A binary frame from the stream. */
   receive(frame: Frame): void {
     let probe: ProbeFrame;

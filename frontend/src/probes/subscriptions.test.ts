@@ -136,6 +136,24 @@ describe("ProbeSubscriptions", () => {
     expect(sent).toEqual([]);
     expect(subs.wanted).toEqual(["erf:c1", "feature_maps:c1"]);
   });
+
+  test("a run that ended has every subscribed topic asked again (its final weights); nothing while closed", () => {
+    const { subs, tick, sent, send, setOpen } = setup();
+    subs.renew(); // no stream yet
+    subs.attach(send);
+    subs.connected();
+    subs.want("feature_maps:c1");
+    subs.want("confusion");
+    tick.run();
+    sent.length = 0;
+    subs.renew();
+    expect(sent).toEqual([{ type: "subscribe", topics: ["confusion", "feature_maps:c1"], max_hz: 10, sample: 0, reduction: "abs" }]);
+    sent.length = 0;
+    setOpen(false);
+    subs.disconnected();
+    subs.renew();
+    expect(sent).toEqual([]);
+  });
 });
 
 function frame(topic: string, step: number): Frame {

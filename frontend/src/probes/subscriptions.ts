@@ -100,6 +100,14 @@ export class ProbeSubscriptions {
     this.sent.clear();
   }
 
+  /**
+   * The run trains no more: ask again for every topic subscribed, so that the server sends
+   * each view once more from the final weights (its last live frame may be steps before).
+   */
+  renew(): void {
+    if (this.open && this.send && this.sent.size > 0) this.subscribe([...this.sent]);
+  }
+
   /** Change the probe options: the topics already subscribed are asked for again with them. */
   setOptions(changes: Partial<ProbeOptions>): void {
     const next = { ...this.options, ...changes };

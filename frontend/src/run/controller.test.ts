@@ -1,18 +1,43 @@
 import { describe, expect, test } from "vitest";
 import { ApiError, type Api } from "../api/client";
-import type { ClientMessage, ControlAction, RunBody, RunStatus } from "../api/types";
+import type { ClientMessage, ControlAction, RunBody, RunRecord, RunStatus, RunSummary, TrainingConfig } from "../api/types";
 import type { StreamHandlers } from "../stream/client";
-import { actionsOf, metricsRow, OPTIMIZERS, PROBES, runRecord } from "../testing/fixtures";
-import { createPlaygroundStore } from "../state/store";
+import { actionsOf, metricsRow, OPTIMIZERS, PROBES, runRecord, runSummary } from "../testing/fixtures";
+import { DEFAULT_TRAINING, runKey, starterSetup } from "../state/setup";
+import { createPlaygroundStore, setupOf } from "../state/store";
 import { controlsOf, latestOf, RunController, type ProbeSink, type StreamLike } from "./controller";
 import { MetricsLog } from "./metrics";
 
 type Call = [string, ...unknown[]];
 
-function fakeApi(calls: Call[], options: { refuse?: ApiError } = {}) {
+interface FakeOptions {
+  /** What POST /api/runs answers instead of a run. */
+  refuse?: ApiError;
+  /** What the first start answers instead (the server's run limit, say). */
+  refuseStart?: ApiError;
+  /** What PATCH /training answers instead. */
+  refusePatch?: ApiError;
+  /** The runs GET /api/runs/{id} knows (else 404). */
+  records?: Record<string, RunRecord>;
+  /** What GET /api/runs lists. */
+  runs?: RunSummary[];
+}
+
+function fakeApi(calls: Call[], options: FakeOptions = {}) {
   let n = 0;
+  let refuseStart = options.refuseStart;
   const record = (id: string, status: RunStatus) => runRecord(id, status);
-  const api: Pick<Api, "createRun" | "control" | "patchTraining"> = {
+  const api: Pick<Api, "createRun" | "getRun" | "listRuns" | "control" | "patchTraining"> = {
+    getRun: (id: string) => {
+      calls.push(["get", id]);
+      const found = options.records?.[id];
+      return found ? Promise.resolve(found) : Promise.reject(new ApiError(404, `no run with id '${id}'`));
+    },
+    listRuns: (limit: number, offset: number) => {
+      calls.push(["list", limit, offset]);
+      const runs = options.runs ?? [];
+      return Promise.resolve({ runs: runs.slice(offset, offset + limit), total: runs.length });
+    },
     createRun: (body: RunBody) => {
       calls.push(["create", body]);
       if (options.refuse) return Promise.reject(options.refuse);
@@ -21,11 +46,17 @@ function fakeApi(calls: Call[], options: { refuse?: ApiError } = {}) {
     },
     control: (id: string, action: ControlAction, steps?: number) => {
       calls.push(steps === undefined ? [action, id] : [action, id, steps]);
+      if (action === "start" && refuseStart) {
+        const refusal = refuseStart;
+        refuseStart = undefined;
+        return Promise.reject(refusal);
+      }
       const status = action === "start" || action === "resume" ? "queued" : action === "stop" ? "stopped" : "paused";
       return Promise.resolve(record(id, status));
     },
     patchTraining: (id, changes) => {
       calls.push(["patch", id, changes]);
+      if (options.refusePatch) return Promise.reject(options.refusePatch);
       return Promise.resolve(record(id, "running"));
     },
   };
@@ -38,7 +69,7 @@ function playground() {
   return store;
 }
 
-function harness(options: { refuse?: ApiError } = {}) {
+function harness(options: FakeOptions = {}) {
   const calls: Call[] = [];
   const store = playground();
   const metrics = new MetricsLog();
@@ -273,6 +304,7 @@ describe("RunController and the probe views", () => {
       detach: () => void log.push("detach"),
       connected: () => void log.push("connected"),
       disconnected: () => void log.push("disconnected"),
+      ended: () => void log.push("ended"),
       receive: (frame) => void log.push(`frame ${frame.header.topic}`),
     };
     let sendProbe: ((m: ClientMessage) => boolean) | null = null;
@@ -321,5 +353,148 @@ describe("RunController and the probe views", () => {
     expect(h.send({ type: "subscribe" })).toBe(false);
     socket.handlers.onTensor?.(tensor("erf:c1"));
     expect(h.log.filter((l) => l.startsWith("frame"))).toHaveLength(1);
+  });
+
+  test("when the run stops training, the probe views are asked for again (its final weights), once", async () => {
+    const h = probeHarness();
+    await h.controller.play();
+    const socket = h.sockets[0];
+    if (!socket) throw new Error("no stream");
+    const status = (s: RunStatus) =>
+      socket.handlers.onStatus?.({ type: "status", run_id: "r1", status: s, actions: actionsOf(s), error: null, step: 30 });
+    socket.handlers.onConnection?.("open");
+    status("running");
+    status("paused");
+    status("running");
+    expect(h.log).not.toContain("ended");
+    status("completed");
+    status("completed");
+    expect(h.log.filter((l) => l === "ended")).toHaveLength(1);
+  });
+});
+
+describe("RunController: a run found again, the run limit, refused changes, blocked play", () => {
+  const spiralRun = (id: string, status: RunStatus, training: Partial<TrainingConfig> = {}) =>
+    runRecord(id, status, {
+      step: 120,
+      error: status === "paused" ? "paused: nobody watched it for 10 minutes" : null,
+      config: {
+        name: "spiral",
+        network: { ...starterSetup().network, name: "spiral" },
+        dataset: { name: "spiral", params: { noise: 0.2 } },
+        training: { ...DEFAULT_TRAINING, optimizer: "sgd", lr: 0.05, ...training },
+        device: "auto",
+      },
+    });
+
+  test("a run the tab knows is watched again with the page's own setup: status, note, stream; play does not start another", async () => {
+    const h = harness({ records: { old: runRecord("old", "running", { step: 120 }) } });
+    const key = runKey(setupOf(h.store.getState()));
+    expect(await h.controller.adopt("old", key)).toBe(true);
+    expect(h.run()).toMatchObject({ id: "old", status: "running", step: 120, key, busy: false, actions: actionsOf("running") });
+    expect(h.controller.isCurrent()).toBe(true);
+    expect(h.streams.map((s) => s.id)).toEqual(["old"]);
+    await h.controller.play(); // it trains already
+    expect(h.calls.map((c) => c[0])).toEqual(["get"]);
+  });
+
+  test("a run opened without its key brings its own setup, and is current; the server's note shows", async () => {
+    const h = harness({ records: { s1: spiralRun("s1", "paused") } });
+    expect(await h.controller.adopt("s1")).toBe(true);
+    const state = h.store.getState();
+    expect(state.dataset).toEqual({ name: "spiral", params: { noise: 0.2 } });
+    expect(state.training).toMatchObject({ optimizer: "sgd", lr: 0.05 });
+    expect(h.controller.isCurrent()).toBe(true);
+    expect(h.run()).toMatchObject({ id: "s1", status: "paused", error: "paused: nobody watched it for 10 minutes" });
+    expect(h.run().live).toContain("momentum");
+    await h.controller.play();
+    expect(h.calls.map((c) => c[0])).toEqual(["get", "resume"]);
+  });
+
+  test("a run the server no longer has: false, nothing said, nothing opened", async () => {
+    const h = harness();
+    expect(await h.controller.adopt("gone")).toBe(false);
+    expect(h.run()).toMatchObject({ id: null, status: "idle", error: null, busy: false });
+    expect(h.streams).toHaveLength(0);
+  });
+
+  test("opening another run leaves the page's run as it was (the runs list shows it)", async () => {
+    const h = harness({ records: { s1: spiralRun("s1", "completed") } });
+    await h.controller.play();
+    h.status("running");
+    h.metrics.append([metricsRow(3)]);
+    await h.controller.adopt("s1");
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start", "get"]);
+    expect(h.streams.map((s) => [s.id, s.closed])).toEqual([["r1", true], ["s1", false]]);
+    expect(h.metrics.size).toBe(0); // the stream replays s1's own history
+    expect(h.run()).toMatchObject({ id: "s1", status: "completed" });
+  });
+
+  test("a start refused by the run limit offers room: the oldest active run but this one is stopped, then this one starts", async () => {
+    const limit = new ApiError(409, "the server's limit of 3 active runs is reached; stop or delete a run first");
+    const runs = [
+      runSummary("new", "running", "2024-01-04T00:00:00Z"),
+      runSummary("r1", "created", "2024-01-03T00:00:00Z"),
+      runSummary("mid", "paused", "2024-01-02T00:00:00Z"),
+      runSummary("old", "stopped", "2024-01-01T00:00:00Z"),
+    ];
+    const h = harness({ refuseStart: limit, runs });
+    await h.controller.play();
+    expect(h.run()).toMatchObject({ id: "r1", atRunLimit: true });
+    expect(h.run().error).toContain("limit");
+    await h.controller.makeRoomAndPlay();
+    expect(h.calls.slice(2)).toEqual([["list", 1000, 0], ["stop", "mid"], ["start", "r1"]]);
+    expect(h.run()).toMatchObject({ atRunLimit: false, error: null, status: "queued" });
+    expect(h.store.getState().notice).toContain("run mid");
+  });
+
+  test("other refusals do not offer to stop runs", async () => {
+    const h = harness({ refuseStart: new ApiError(409, "the run has completed") });
+    await h.controller.play();
+    expect(h.run().atRunLimit).toBe(false);
+  });
+
+  test("a live change the run refuses: the reason by the field, the value in force back in the form", async () => {
+    const refusal = new ApiError(422, "invalid change", [{ node: null, field: "max_steps", message: "at most 1000000" }]);
+    const h = harness({ refusePatch: refusal, records: { r1: spiralRun("r1", "running", { max_steps: 5000 }) } });
+    await h.controller.play();
+    h.status("running");
+    h.store.getState().actions.setTraining({ max_steps: 2_000_000 });
+    h.controller.trainingChanged({ max_steps: 2_000_000 });
+    await h.controller.flushTraining();
+    expect(h.calls.slice(-2)).toEqual([["patch", "r1", { max_steps: 2_000_000 }], ["get", "r1"]]);
+    expect(h.run().refused).toEqual({ max_steps: "at most 1000000" });
+    expect(h.run().error).toBeNull();
+    expect(h.store.getState().training.max_steps).toBe(5000);
+    // A new value for that field: the refusal is over.
+    h.controller.trainingChanged({ max_steps: 6000 });
+    expect(h.run().refused).toEqual({});
+  });
+
+  test("a refusal naming no field sent goes to the banner", async () => {
+    const h = harness({ refusePatch: new ApiError(409, "the run has completed"), records: { r1: spiralRun("r1", "completed") } });
+    await h.controller.play();
+    h.status("running");
+    h.store.getState().actions.setTraining({ lr: 0.2 });
+    h.controller.trainingChanged({ lr: 0.2 });
+    await h.controller.flushTraining();
+    expect(h.store.getState().training.lr).toBe(0.2);
+    expect(h.run().error).toBe("training change refused: the run has completed");
+    expect(h.run().refused).toEqual({});
+    // The value is the next run's: it stays.
+    expect(h.calls.filter((c) => c[0] === "get")).toEqual([]);
+  });
+
+  test("a settings field without a valid value blocks play and step, and says why", async () => {
+    const h = harness();
+    const actions = h.store.getState().actions;
+    actions.setFieldProblem("lr", "learning rate must be a number above 0 and at most 10 (it reads “50”)");
+    await h.controller.play();
+    await h.controller.step();
+    expect(h.calls).toEqual([]);
+    expect(h.store.getState().notice).toContain("Play is blocked: learning rate must be");
+    actions.setFieldProblem("lr", null);
+    await h.controller.play();
+    expect(h.calls.map((c) => c[0])).toEqual(["create", "start"]);
   });
 });

@@ -4,9 +4,11 @@ import { ApiError, type Api } from "../api/client";
 import type { ClientMessage, MetricsRow, RunAction, RunRecord, TrainingConfig } from "../api/types";
 import type { StreamHandlers } from "../stream/client";
 import type { Frame } from "../stream/frames";
-import { optimizerInfo, runKey, trainingValue } from "../state/setup";
+import { optimizerInfo, parseSetup, runKey, trainingValue } from "../state/setup";
 import { setupOf, type LatestMetrics, type PlaygroundStore, type RunState } from "../state/store";
 import type { MetricsLog } from "./metrics";
+import { blockedSentence, playProblems } from "./playBlocked";
+import { allRuns, isRunLimit, oldestIdleRun } from "./runLimit";
 
 export interface StreamLike {
   start(): void;
@@ -21,12 +23,14 @@ export interface ProbeSink {
   detach(): void;
   connected(): void;
   disconnected(): void;
+  /** The run trains no more: the views shown are asked for again (from its final weights). */
+  ended(): void;
   receive(frame: Frame): void;
 }
 
 export interface ControllerDeps {
   store: PlaygroundStore;
-  api: Pick<Api, "createRun" | "control" | "patchTraining">;
+  api: Pick<Api, "createRun" | "getRun" | "listRuns" | "control" | "patchTraining">;
   metrics: MetricsLog;
   openStream: (runId: string, handlers: StreamHandlers) => StreamLike;
   /** The probe panels' frames and subscriptions (optional: the run works without them). */
@@ -36,6 +40,9 @@ export interface ControllerDeps {
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
+
+/** The statuses in which the worker holds the run's live model (its probes follow the training). */
+const TRAINING: readonly string[] = ["queued", "running", "paused"];
 
 /** The controls that would do something to the run now. */
 export interface Controls {
@@ -70,6 +77,20 @@ function message(error: unknown): string {
     return first ? `${error.message}: ${first.message}` : error.message;
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The refusal's messages for the fields it names among those sent (a field may come back
+ * as `training.lr` or `lr`); empty when it names none of them.
+ */
+export function refusalsOf(error: unknown, sent: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!(error instanceof ApiError)) return out;
+  for (const e of error.errors) {
+    const field = e.field?.split(".").pop();
+    if (field !== undefined && sent.includes(field)) out[field] = e.message;
+  }
+  return out;
 }
 
 /** Newest value of each curve, carried over where a row has none. */
@@ -115,7 +136,7 @@ export class RunController {
   /** Train: resume or start the current run, or create one from the page first. */
   async play(): Promise<void> {
     const run = this.run;
-    if (run.busy) return;
+    if (run.busy || this.blocked()) return;
     const current = this.isCurrent();
     const controls = controlsOf(run);
     if (current && controls.pause) return; // it trains already
@@ -150,13 +171,89 @@ export class RunController {
   async step(n = 1): Promise<void> {
     const run = this.run;
     const controls = controlsOf(run);
-    if (run.busy || controls.pause) return; // pause it first
+    if (run.busy || controls.pause || this.blocked()) return; // pause it first
     await this.guard(async () => {
       let id = this.isCurrent() && controls.step ? run.id : null;
       if (id === null) id = await this.create();
       if (id === null) return;
       this.applyRecord(await this.deps.api.control(id, "step", n));
     });
+  }
+
+  /** Stop the run for good, keeping it on the page (its curves, its last status). */
+  async stop(): Promise<void> {
+    const run = this.run;
+    if (run.busy || !run.id || !controlsOf(run).stop) return;
+    const id = run.id;
+    await this.guard(async () => {
+      this.applyRecord(await this.deps.api.control(id, "stop"));
+    });
+  }
+
+  /**
+   * Watch a run the server has (the URL named it at load, or the runs list opened it): its
+   * status, curves (the stream replays its history) and controls come back. The page's
+   * current run, if another, is left as it is: the runs list shows it. `key` is the key of
+   * the setup the run was made from when this tab knows it (the page then keeps its own
+   * setup, and says whether it changed since); otherwise the run's own setup is loaded.
+   * False, and nothing said, when the server no longer has the run.
+   */
+  async adopt(id: string, key: string | null = null): Promise<boolean> {
+    if (this.run.busy) return false;
+    this.update({ busy: true });
+    try {
+      let record: RunRecord;
+      try {
+        record = await this.deps.api.getRun(id);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return false;
+        throw error;
+      }
+      this.release();
+      const state = this.deps.store.getState();
+      let setupKey = key;
+      if (setupKey === null) {
+        state.actions.loadSetup(parseSetup(record.config, setupOf(state), state.catalog.optimizers));
+        setupKey = runKey(setupOf(this.deps.store.getState()));
+      }
+      state.actions.resetRun();
+      const optimizer = record.config.training?.optimizer ?? state.training.optimizer;
+      this.update({
+        id: record.id,
+        status: record.status,
+        error: record.error,
+        actions: record.actions,
+        live: optimizerInfo(state.catalog.optimizers, optimizer)?.live ?? [],
+        step: record.step,
+        key: setupKey,
+        busy: true,
+      });
+      this.listen(record.id);
+      return true;
+    } catch (error) {
+      this.update({ error: `cannot open the run: ${message(error)}` });
+      return false;
+    } finally {
+      this.update({ busy: false });
+    }
+  }
+
+  /**
+   * The server's run limit refused to start this run: stop the oldest active run other
+   * than this one (POST stop), then train this one.
+   */
+  async makeRoomAndPlay(): Promise<void> {
+    const own = this.run.id;
+    let stopped = false;
+    await this.guard(async () => {
+      const oldest = oldestIdleRun(await allRuns(this.deps.api), own);
+      if (oldest === null) throw new Error("no other active run to stop: the limit is this server's, ask who runs it");
+      await this.deps.api.control(oldest.id, "stop");
+      this.deps.store.getState().actions.setNotice(`Stopped “${oldest.name}” (step ${oldest.step}) to make room for this run.`);
+      this.update({ error: null, atRunLimit: false });
+      stopped = true;
+    });
+    if (stopped) await this.play();
   }
 
   /** Stop the run (if any), forget it and clear the charts. */
@@ -171,6 +268,13 @@ export class RunController {
    */
   trainingChanged(changes: Partial<TrainingConfig>): void {
     const run = this.run;
+    // A new value of a field the run refused: the refusal is over, whatever the run says next.
+    const cleared = Object.keys(run.refused).filter((field) => field in changes);
+    if (cleared.length > 0) {
+      const refused = { ...run.refused };
+      for (const field of cleared) delete refused[field];
+      this.update({ refused });
+    }
     if (!run.id || !controlsOf(run).update) return;
     for (const field of run.live) {
       const value = trainingValue(changes as TrainingConfig, field);
@@ -191,8 +295,41 @@ export class RunController {
       await this.deps.api.patchTraining(id, changes);
       if (this.run.error?.startsWith("training change refused")) this.update({ error: null });
     } catch (error) {
-      this.update({ error: `training change refused: ${message(error)}` });
+      // The values were refused (422), not the moment (409: the run ended; they are for the next run).
+      if (error instanceof ApiError && error.status === 422) await this.restoreInForce(id, Object.keys(changes));
+      // Said once the fields show what the run keeps.
+      const refused = refusalsOf(error, Object.keys(changes));
+      if (Object.keys(refused).length > 0) this.update({ refused: { ...this.run.refused, ...refused } });
+      else this.update({ error: `training change refused: ${message(error)}` });
     }
+  }
+
+  /**
+   * After a refused change, the fields show what the run trains with: the values of its
+   * record (the refusal changed none of them), not the text it refused.
+   */
+  private async restoreInForce(id: string, fields: readonly string[]): Promise<void> {
+    let record: RunRecord;
+    try {
+      record = await this.deps.api.getRun(id);
+    } catch {
+      return; // Gone or unreachable: the stream says so.
+    }
+    const training = record.config.training;
+    if (this.run.id !== id || training === undefined) return;
+    const inForce: Record<string, unknown> = {};
+    for (const field of fields) {
+      const value = trainingValue(training, field);
+      if (value !== undefined) inForce[field] = value;
+    }
+    if (Object.keys(inForce).length > 0) this.deps.store.getState().actions.setTraining(inForce);
+  }
+
+  /** Whether a settings problem stops play (said beside the button, and here for the keyboard's Space). */
+  private blocked(): boolean {
+    const sentence = blockedSentence(playProblems(this.deps.store.getState()), false);
+    if (sentence !== null) this.deps.store.getState().actions.setNotice(sentence);
+    return sentence !== null;
   }
 
   dispose(): void {
@@ -207,7 +344,7 @@ export class RunController {
     try {
       await work();
     } catch (error) {
-      this.update({ error: message(error) });
+      this.update({ error: message(error), atRunLimit: isRunLimit(error) });
     } finally {
       this.update({ busy: false });
     }
@@ -221,12 +358,20 @@ export class RunController {
     this.update({ status: record.status, error: record.error, actions: record.actions });
   }
 
-  private async discard(): Promise<void> {
-    const run = this.run;
+  /** Stop watching the run: no stream, no probes, no pending change, no curves. The run goes on. */
+  private release(): void {
     this.stream?.close();
     this.stream = null;
     this.deps.probes?.detach();
     this.pending = {};
+    if (this.patchTimer !== null) this.clearTimer(this.patchTimer);
+    this.patchTimer = null;
+    this.deps.metrics.clear();
+  }
+
+  private async discard(): Promise<void> {
+    const run = this.run;
+    this.release();
     if (run.id && controlsOf(run).stop) {
       try {
         await this.deps.api.control(run.id, "stop");
@@ -234,7 +379,6 @@ export class RunController {
         // Already finished or gone: nothing to stop.
       }
     }
-    this.deps.metrics.clear();
   }
 
   /** Create a run from the page's setup; null (with the errors shown) when the server refuses it. */
@@ -279,12 +423,14 @@ export class RunController {
           this.update({ status: "stopped", error: "the run was deleted on the server", actions: [] });
           return;
         }
+        const ended = TRAINING.includes(this.run.status) && !TRAINING.includes(frame.status);
         this.update({
           status: frame.status,
           error: frame.error,
           actions: frame.actions,
           step: Math.max(this.run.step, frame.step ?? 0),
         });
+        if (ended) this.deps.probes?.ended();
       },
       onMetrics: (rows) => {
         if (this.run.id !== runId) return;

@@ -75,6 +75,10 @@ export interface RunState {
   connection: ConnectionState | null;
   /** A request to the server is in flight. */
   busy: boolean;
+  /** The last start was refused by the server's limit of active runs (the banner offers to make room). */
+  atRunLimit: boolean;
+  /** Training fields whose live change the run refused, with the server's reason (the field shows the value in force). */
+  refused: Readonly<Record<string, string>>;
 }
 
 interface Snapshot {
@@ -116,6 +120,8 @@ export interface PlaygroundActions {
   setDataset: (name: string) => void;
   setDatasetParam: (key: string, value: unknown) => void;
   setTraining: (changes: Partial<TrainingConfig>) => void;
+  /** A settings field holds text that is not a valid value (null: it does again); such a field blocks Play. */
+  setFieldProblem: (field: string, problem: string | null) => void;
 
   setValidation: (report: ValidationReport | null, problem?: string | null) => void;
   setValidating: (validating: boolean) => void;
@@ -147,6 +153,8 @@ export interface PlaygroundState {
   validationProblem: string | null;
   /** Errors the server gave when creating a run (checks validation does not make). */
   runErrors: SpecError[];
+  /** Settings fields whose text is not a valid value, with why (they keep the last valid value meanwhile). */
+  fieldProblems: Readonly<Record<string, string>>;
   run: RunState;
   notice: string | null;
   largeFont: boolean;
@@ -167,6 +175,8 @@ export const IDLE_RUN: RunState = {
   key: null,
   connection: null,
   busy: false,
+  atRunLimit: false,
+  refused: {},
 };
 
 /** The values a fresh node of a type starts with: only what is required and has no default. */
@@ -444,6 +454,14 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
         }),
 
       setTraining: (changes) => set((s) => ({ training: { ...s.training, ...changes }, revision: s.revision + 1 })),
+      setFieldProblem: (field, problem) =>
+        set((s) => {
+          if ((s.fieldProblems[field] ?? null) === problem) return {};
+          const fieldProblems = { ...s.fieldProblems };
+          if (problem === null) delete fieldProblems[field];
+          else fieldProblems[field] = problem;
+          return { fieldProblems };
+        }),
 
       setValidation: (report, problem = null) => set({ validation: report, validationProblem: problem }),
       setValidating: (validating) => set({ validating }),
@@ -471,6 +489,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       validating: false,
       validationProblem: null,
       runErrors: [],
+      fieldProblems: {},
       run: { ...IDLE_RUN },
       notice: null,
       largeFont: false,

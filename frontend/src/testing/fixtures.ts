@@ -1,6 +1,6 @@
 // Test data shaped as the server serves it: registry entries (as GET /api/optimizers and
 // GET /api/probes answer), run records and metric rows. Only unit tests import this.
-import type { MetricsRow, OptimizerInfo, ProbeApplies, ProbeInfo, RunAction, RunRecord, RunStatus } from "../api/types";
+import type { MetricsRow, OptimizerInfo, ProbeApplies, ProbeInfo, RunAction, RunRecord, RunStatus, RunSummary } from "../api/types";
 import type { JsonSchema } from "../api/types";
 
 const lr: JsonSchema = { type: "number", title: "Lr", description: "Learning rate (step size).", default: 0.01, exclusiveMinimum: 0, maximum: 10 };
@@ -93,6 +93,26 @@ export function runRecord(id: string, status: RunStatus, changes: Partial<RunRec
     checkpoint: null,
     created_at: "2024-01-01T00:00:00Z",
     updated_at: "2024-01-01T00:00:00Z",
+    started_at: null,
+    finished_at: null,
+    ...changes,
+  };
+}
+
+/** A run as GET /api/runs lists it. */
+export function runSummary(id: string, status: RunStatus, createdAt: string, changes: Partial<RunSummary> = {}): RunSummary {
+  return {
+    id,
+    name: `run ${id}`,
+    status,
+    actions: actionsOf(status),
+    error: null,
+    step: 0,
+    dataset: "circle",
+    optimizer: "adam",
+    checkpoint: null,
+    created_at: createdAt,
+    updated_at: createdAt,
     started_at: null,
     finished_at: null,
     ...changes,
