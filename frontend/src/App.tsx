@@ -10,6 +10,7 @@ import { Palette } from "./components/Palette";
 import { NodePanels } from "./components/probes/NodePanels";
 import { RunBanner } from "./components/RunBanner";
 import { RunControls } from "./components/RunControls";
+import { RunsList } from "./components/RunsList";
 import { SpecErrors } from "./components/SpecErrors";
 import { Toolbar } from "./components/Toolbar";
 import { TrainingPanel } from "./components/TrainingPanel";
@@ -17,6 +18,7 @@ import { usePlayground, usePlaygroundContext } from "./context";
 import { useCatalog } from "./hooks/useCatalog";
 import { useHashSync } from "./hooks/useHashSync";
 import { useKeyboard } from "./hooks/useKeyboard";
+import { useRunAdoption } from "./hooks/useRunAdoption";
 import { useValidation } from "./hooks/useValidation";
 
 export function App() {
@@ -26,6 +28,7 @@ export function App() {
   const retry = useCatalog(store);
   useValidation(store);
   useHashSync(store, controller);
+  useRunAdoption(store, controller);
   useKeyboard(store, controller, toggleHelp);
   const catalogState = usePlayground((s) => s.catalogState);
   const catalogError = usePlayground((s) => s.catalogError);
@@ -57,6 +60,7 @@ export function App() {
         </div>
         <aside className="side">
           <RunControls />
+          <RunsList />
           <Inspector />
           <NodePanels />
           <DataPanel />

@@ -1,10 +1,15 @@
 // Play, pause, step, reset; the run's status, step count, speed and latest numbers.
-// Which controls apply is the run's `actions` (the server's lifecycle table).
+// Which controls apply is the run's `actions` (the server's lifecycle table). A settings
+// field without a valid value blocks play and step, and the reason is said here.
+import "./RunControls.css";
+import { useShallow } from "zustand/react/shallow";
 import { usePlayground, usePlaygroundContext } from "../context";
 import { useTrainerStarting } from "../hooks/useTrainerStarting";
 import { controlsOf } from "../run/controller";
+import { blockedSentence, playProblems } from "../run/playBlocked";
 import { runKey } from "../state/setup";
 import { setupOf } from "../state/store";
+import { SpeedControl } from "./SpeedControl";
 
 function percent(v: number | null): string {
   return v === null ? "–" : `${(v * 100).toFixed(1)}%`;
@@ -33,6 +38,9 @@ export function RunControls() {
   // The run trains: pause applies, play (on this setup) and step do not.
   const training = controlsOf(run).pause;
   const starting = useTrainerStarting(run.status === "queued");
+  const problems = usePlayground(useShallow(playProblems));
+  const blocked = problems.length > 0;
+  const reason = blockedSentence(problems, training && !stale);
 
   return (
     <section className="panel run-controls" aria-label="Run">
@@ -41,7 +49,7 @@ export function RunControls() {
           type="button"
           className="primary"
           onClick={() => void controller.play()}
-          disabled={!ready || run.busy || (training && !stale)}
+          disabled={!ready || run.busy || blocked || (training && !stale)}
           data-testid="btn-play"
           title="Train (Space)"
         >
@@ -50,7 +58,7 @@ export function RunControls() {
         <button type="button" onClick={() => void controller.pause()} disabled={run.busy || !training} data-testid="btn-pause" title="Pause (Space)">
           <span aria-hidden="true">❚❚</span> Pause
         </button>
-        <button type="button" onClick={() => void controller.step()} disabled={!ready || run.busy || training} data-testid="btn-step" title="One step (.)">
+        <button type="button" onClick={() => void controller.step()} disabled={!ready || run.busy || blocked || training} data-testid="btn-step" title="One step (.)">
           <span aria-hidden="true">⇥</span> Step
         </button>
         <button
@@ -63,6 +71,12 @@ export function RunControls() {
           <span aria-hidden="true">↺</span> Reset
         </button>
       </div>
+      {reason && (
+        <p className="blocked" role="alert" data-testid="play-blocked-reason">
+          {reason}
+        </p>
+      )}
+      <SpeedControl />
       <div className="run-line">
         <span className={`badge status-${run.status}`} data-testid="run-status" data-status={run.status}>
           <span aria-hidden="true">{STATUS_ICON[run.status] ?? ""} </span>

@@ -1,12 +1,14 @@
 // Optimizer and its settings. The optimizer menu and each optimizer's hyperparameter
 // fields come from the server's registry (GET /api/optimizers: each entry's params as
 // JSON Schema), so an optimizer added there needs no change here. While a run trains,
-// the settings in its optimizer's `live` list are sent to it as they change.
-import { useState } from "react";
+// the settings in its optimizer's `live` list are sent to it as they change. A field whose
+// text is no valid value blocks Play (the store's fieldProblems, said beside the button);
+// one whose live change the run refused says why and shows the value the run kept.
+import { useEffect, useState } from "react";
 import type { TrainingConfig } from "../api/types";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
-import { describeBounds, withinBounds, type NumberBounds } from "../forms/schema";
-import { fieldTestId, hyperparameterFields, type TrainingField } from "../forms/training";
+import type { NumberBounds } from "../forms/schema";
+import { fieldProblem, fieldTestId, hyperparameterFields, refusedTestId, type TrainingField } from "../forms/training";
 import { optimizerInfo, trainingValue } from "../state/setup";
 
 interface NumberFieldProps {
@@ -23,18 +25,27 @@ function NumberField({ field, label, bounds, help, fallback, onCommit }: NumberF
   const stored = usePlayground((s) => trainingValue(s.training, field));
   const value = typeof stored === "number" ? stored : (fallback ?? null);
   const [draft, setDraft] = useState(value === null ? "" : String(value));
-  const [invalid, setInvalid] = useState(false);
-  // Follow outside changes (a preset, a link) without an effect.
+  const [problem, setProblem] = useState<string | null>(null);
+  const refused = usePlayground((s) => s.run.refused[field]);
+  const { setFieldProblem } = useActions();
+  // Follow outside changes (a preset, a link, the value a run kept) without an effect.
   const [seen, setSeen] = useState(value);
   if (seen !== value) {
     setSeen(value);
     if (value !== null && Number(draft) !== value) {
       setDraft(String(value));
-      setInvalid(false);
+      setProblem(null);
     }
   }
+  // The store hears of the problem while the field holds it (and no longer once it is gone).
+  useEffect(() => {
+    if (problem === null) return;
+    setFieldProblem(field, problem);
+    return () => setFieldProblem(field, null);
+  }, [field, problem, setFieldProblem]);
+  const invalid = problem !== null;
   return (
-    <label className={`row${invalid ? " invalid" : ""}`} title={help}>
+    <label className={`row${invalid || refused ? " invalid" : ""}`} title={help}>
       <span>{label}</span>
       <input
         type="text"
@@ -44,13 +55,17 @@ function NumberField({ field, label, bounds, help, fallback, onCommit }: NumberF
         aria-invalid={invalid}
         onChange={(e) => {
           setDraft(e.target.value);
-          const n = Number(e.target.value);
-          const ok = e.target.value.trim() !== "" && withinBounds(n, bounds);
-          setInvalid(!ok);
-          if (ok) onCommit({ [field]: n });
+          const why = fieldProblem(label, bounds, e.target.value);
+          setProblem(why);
+          if (why === null) onCommit({ [field]: Number(e.target.value) });
         }}
       />
-      {invalid && <small className="field-error">{describeBounds(bounds)}</small>}
+      {invalid && <small className="field-error">{problem}</small>}
+      {refused && !invalid && (
+        <small className="field-error" role="alert" data-testid={refusedTestId(field)}>
+          The run refused this change and keeps {value ?? "its value"}: {refused}
+        </small>
+      )}
     </label>
   );
 }

@@ -23,7 +23,7 @@ interface PanelProps {
   children: (frame: ProbeFrame) => ReactNode;
 }
 
-type PanelState = "idle" | "waiting" | "stale" | "ended" | "ready";
+type PanelState = "idle" | "waiting" | "final" | "stale" | "ready";
 
 function useRunFacts(): { id: string | null; status: string; stale: boolean } {
   const id = usePlayground((s) => s.run.id);
@@ -42,17 +42,17 @@ export function ProbePanel({ testId, title, topic, what, open = true, onToggle, 
   const live = LIVE.includes(run.status);
   const state: PanelState = frame
     ? "ready"
-    : run.id === null
+    : run.id === null || run.status === "created"
       ? "idle"
       : run.stale
         ? "stale"
         : live
           ? "waiting"
-          : "ended";
+          : "final"; // it trains no more: the server computes the view from its saved weights
   const step = frame?.header.step;
   // The topic whose first frame is overdue (the server drops a probe that fails, silently).
   const [overdue, setOverdue] = useState<string | null>(null);
-  const waiting = open && state === "waiting";
+  const waiting = open && (state === "waiting" || state === "final");
   const waitKey = `${run.id ?? ""}\u0000${topic}`;
   useEffect(() => {
     if (!waiting) return;
@@ -88,14 +88,12 @@ export function ProbePanel({ testId, title, topic, what, open = true, onToggle, 
       {open && frame && children(frame)}
       {open && !frame && (
         <p className="probe-empty" role="status">
-          {state === "waiting" && !slow && <span className="spinner" aria-hidden="true" />}
+          {waiting && !slow && <span className="spinner" aria-hidden="true" />}
           {state === "idle" && `Press play: the ${what} appear here while the network trains.`}
-          {state === "waiting" &&
-            (slow
-              ? `No ${what} from the server after ${SLOW_MS / 1000} s: it may be unable to compute them for this node (its log says why).`
-              : "Waiting for the first frame…")}
+          {waiting && slow && `No ${what} from the server after ${SLOW_MS / 1000} s: it may be unable to compute them for this node (its log says why).`}
+          {state === "waiting" && !slow && "Waiting for the first frame…"}
+          {state === "final" && !slow && `Computing the ${what} from the final weights…`}
           {state === "stale" && "The setup changed since this run was created: press play to train it and see its " + what + "."}
-          {state === "ended" && `The run has ended before any ${what} arrived. Press play to train again.`}
         </p>
       )}
       {open && frame && <RateLine testId={`${testId}-rate`} frame={frame} live={live} />}
@@ -103,11 +101,11 @@ export function ProbePanel({ testId, title, topic, what, open = true, onToggle, 
   );
 }
 
-/** "2.5 Hz (throttled from 10 Hz) · step 1200", or where the last frame was once the run stopped. */
+/** "2.5 Hz (throttled from 10 Hz) · step 1200", or the step of the weights shown once the run trains no more. */
 export function RateLine({ testId, frame, live }: { testId: string; frame: ProbeFrame; live: boolean }) {
   const rate = rateOf(frame.header);
   const step = frame.header.step;
-  const text = live ? `${formatRate(rate)} · step ${step ?? "?"}` : `last frame at step ${step ?? "?"}`;
+  const text = live ? `${formatRate(rate)} · step ${step ?? "?"}` : `the weights at step ${step ?? "?"}`;
   const title =
     rate.probeMs !== null
       ? `Computed in ${rate.probeMs.toFixed(1)} ms. The server keeps probes near 7% of its time, so slow probes come less often.`
