@@ -53,6 +53,7 @@ log = logging.getLogger("layerlab.manager")
 
 SLOW_DEVICE_FLOPS = 2e9
 MAX_PROBLEMS = 10  # distinct problems kept for /api/health
+MAX_RESPAWN_WAIT_S = 30.0  # longest wait before starting a worker that keeps failing to start
 SAVED_FRAME_TRIES = 5  # a frame from saved weights waits this many times for probe time
 
 __all__ = ["ProbeBusyError", "ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
@@ -195,6 +196,8 @@ class RunManager:
         self.lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
+        self.failed_starts = 0  # workers in a row that died before they were ready
+        self.closed = False
         self.device = "unknown"
         self.worker_ready = False
         # Until the worker has measured its device: a slow CPU's speed, so estimates err long.
@@ -289,6 +292,7 @@ class RunManager:
 
     def close(self) -> None:
         """Checkpoint running runs and stop the worker (server shutdown)."""
+        self.closed = True
         for task in list(self.tasks):
             task.cancel()
         if self.worker is not None:
@@ -488,6 +492,23 @@ class RunManager:
             len(lost - {culprit}),
         )
         self.restarts += 1
+        if self.worker_ready:
+            self.failed_starts = 0
+        else:
+            # It died before it was ready: it may die the same way again at once, so the
+            # next tries wait longer and longer rather than spin, and health says so.
+            self.failed_starts += 1
+            delay = min(MAX_RESPAWN_WAIT_S, 2.0 ** (self.failed_starts - 1))
+            note = (
+                f"the training process fails to start (exit code {exitcode}); it is tried "
+                "again, each time after a longer wait; see the server's log"
+            )
+            if note not in self.problems:
+                self.problems.append(note)
+            log.error("worker died before it was ready; next try in %.0f s", delay)
+            time.sleep(delay)  # on the dead worker's reader thread: nothing else waits on it
+        if self.closed:
+            return  # the server shut down meanwhile
         self._spawn()
         for run_id in sorted(lost):
             record = self.store.get_run(run_id)

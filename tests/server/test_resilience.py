@@ -419,3 +419,23 @@ def test_a_run_nobody_watches_pauses_by_itself_and_a_watched_one_does_not(
         assert resumed["status"] in ("running", "paused")
         wait_until(lambda: _record(client, alone)["error"] is None, TIMEOUT_S, "the note cleared")
         client.post(f"/api/runs/{alone}/stop")
+
+
+def test_a_worker_that_cannot_start_is_retried_ever_more_slowly_and_health_says_so(
+    tmp_path: Path,
+) -> None:
+    # 100 MB is too little memory to import torch: each worker dies before it is ready.
+    app = create_app(make_settings(tmp_path, max_worker_bytes=100_000_000))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        began = time.monotonic()
+        health = wait_until(
+            lambda: (h := client.get("/api/health").json())["worker_restarts"] >= 2 and h,
+            TIMEOUT_S,
+            "two failed starts",
+        )
+        # A wait of 1 s before the second try, on top of each try's own start.
+        assert time.monotonic() - began >= 1.0
+        assert health["status"] == "degraded" and health["worker"] == "starting"
+        assert any("fails to start" in note for note in health["notes"])
+        run_id = client.post("/api/runs", json=spiral_run()).json()["id"]
+        assert _record(client, run_id)["status"] == "created"  # the API still answers
