@@ -27,7 +27,7 @@ from server.errors import ErrorList
 from server.guard import RequestGuard
 from server.hub import Hub
 from server.manager import RunManager
-from server.routers import meta, networks, probes, runs, stream
+from server.routers import meta, networks, probes, race, runs, stream
 from server.settings import Limits, Settings
 from server.sockets import TransportHandle
 from server.store import Store
@@ -189,7 +189,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, hosts=settings.hosts(), origins=settings.allowed_origins)
     # Around everything, so that it sees the server's own send (see server.sockets).
     app.add_middleware(TransportHandle)
-    for router in (meta.router, networks.router, runs.router, probes.router, stream.router):
+    for router in (
+        meta.router,
+        networks.router,
+        runs.router,
+        probes.router,
+        race.router,
+        stream.router,
+    ):
         app.include_router(router)
     app.openapi = lambda: _openapi(app, settings)  # type: ignore[method-assign]
     if FRONTEND.is_dir():
