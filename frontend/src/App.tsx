@@ -17,7 +17,9 @@ import { TrainingPanel } from "./components/TrainingPanel";
 import { usePlayground, usePlaygroundContext } from "./context";
 import { useCatalog } from "./hooks/useCatalog";
 import { useHashSync } from "./hooks/useHashSync";
+import { useKeepFitted } from "./hooks/useKeepFitted";
 import { useKeyboard } from "./hooks/useKeyboard";
+import { usePresentationMode } from "./hooks/usePresentationMode";
 import { useRunAdoption } from "./hooks/useRunAdoption";
 import { useValidation } from "./hooks/useValidation";
 
@@ -32,11 +34,8 @@ export function App() {
   useKeyboard(store, controller, toggleHelp);
   const catalogState = usePlayground((s) => s.catalogState);
   const catalogError = usePlayground((s) => s.catalogError);
-  const largeFont = usePlayground((s) => s.largeFont);
-
-  useEffect(() => {
-    document.documentElement.classList.toggle("large-font", largeFont);
-  }, [largeFont]);
+  usePresentationMode();
+  useKeepFitted();
   useEffect(() => () => controller.dispose(), [controller]);
 
   return (
@@ -55,6 +54,8 @@ export function App() {
         <div className="center">
           <RunBanner />
           <Canvas />
+          {/* Messages show at the canvas's foot: over no chart or panel. */}
+          <Notice />
           <SpecErrors />
           <Charts />
         </div>
@@ -67,7 +68,6 @@ export function App() {
           <TrainingPanel />
         </aside>
       </main>
-      <Notice />
       {help && <Help onClose={toggleHelp} />}
     </div>
   );

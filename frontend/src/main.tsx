@@ -2,12 +2,14 @@
 // store, the run controller and the stream, and render.
 import "@xyflow/react/dist/style.css";
 import "./styles.css";
+import "./presentation.css";
 import { ReactFlowProvider } from "@xyflow/react";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { api, streamUrl } from "./api/client";
 import { App } from "./App";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { PRESENTATION_KEY } from "./components/Toolbar";
 import { PlaygroundContext, type Playground } from "./context";
 import { ProbeHub } from "./probes/hub";
 import { RunController } from "./run/controller";
@@ -30,9 +32,9 @@ function boot(): Playground {
   const actions = store.getState().actions;
   if (problem) actions.setNotice(`The link's setup could not be read (${problem}); the starter network is loaded.`);
   try {
-    actions.setLargeFont(localStorage.getItem("layerlab.largeFont") === "1");
+    actions.setPresentation(localStorage.getItem(PRESENTATION_KEY) === "1");
   } catch {
-    // No storage: default size.
+    // No storage: the usual size.
   }
   const metrics = new MetricsLog();
   // One rate for the whole stream: the server keeps one max_hz per viewer, metrics and probes alike.

@@ -30,6 +30,19 @@ interface Props {
 /** Points each trace keeps on screen (older ones are thinned, see Decimator). */
 export const POINTS_PER_TRACE = 1500;
 
+/** Text size, line width and most step ticks of a chart (0: Plotly's choice); presentation mode's are read from the back of a room. */
+export interface ChartLook {
+  font: number;
+  line: number;
+  stepTicks: number;
+}
+
+export const CHART_LOOK: Readonly<Record<"normal" | "presentation", ChartLook>> = {
+  normal: { font: 12, line: 2, stepTicks: 0 },
+  // Few enough step labels to stand upright in a narrow chart.
+  presentation: { font: 16, line: 3.5, stepTicks: 4 },
+};
+
 function column(rows: readonly MetricsRow[], key: MetricKey): { x: number[]; y: number[] } {
   const x: number[] = [];
   const y: number[] = [];
@@ -43,16 +56,16 @@ function column(rows: readonly MetricsRow[], key: MetricKey): { x: number[]; y: 
   return { x, y };
 }
 
-function layoutOf(percent: boolean, log: boolean, fontSize: number): Layout {
+function layoutOf(percent: boolean, log: boolean, look: ChartLook): Layout {
   return {
     autosize: true,
     margin: { l: 48, r: 12, t: 8, b: 36 },
-    font: { size: fontSize, family: "system-ui, sans-serif", color: "#1d2733" },
+    font: { size: look.font, family: "system-ui, sans-serif", color: "#1d2733" },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#ffffff",
     showlegend: true,
     legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", bgcolor: "rgba(255,255,255,0.8)" },
-    xaxis: { title: { text: "step" }, zeroline: false, gridcolor: "#e3e8ee", rangemode: "tozero", automargin: true },
+    xaxis: { title: { text: "step" }, zeroline: false, gridcolor: "#e3e8ee", rangemode: "tozero", automargin: true, nticks: look.stepTicks },
     yaxis: percent
       ? { range: [0, 1.02], tickformat: ".0%", gridcolor: "#e3e8ee", zeroline: false, automargin: true }
       : { type: log ? "log" : "linear", gridcolor: "#e3e8ee", zeroline: false, exponentformat: "power", automargin: true },
@@ -69,16 +82,15 @@ const CONFIG = {
 
 export function MetricChart({ testId, title, series, percent = false, logToggle = false, empty }: Props) {
   const { metrics } = usePlaygroundContext();
-  const largeFont = usePlayground((s) => s.largeFont);
+  const look = usePlayground((s) => (s.presentation ? CHART_LOOK.presentation : CHART_LOOK.normal));
   const plotRef = useRef<HTMLDivElement>(null);
   const plotlyRef = useRef<PlotlyApi | null>(null);
   const [points, setPoints] = useState(0);
   const [log, setLog] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const fontSize = largeFont ? 17 : 12;
-  const settings = useRef({ percent, log, fontSize });
+  const settings = useRef({ percent, log, look });
   useEffect(() => {
-    settings.current = { percent, log, fontSize };
+    settings.current = { percent, log, look };
   });
 
   useEffect(() => {
@@ -112,7 +124,7 @@ export function MetricChart({ testId, title, series, percent = false, logToggle 
           name: s.name,
           type: "scatter",
           mode: "lines",
-          line: { color: s.color, width: 2, dash: s.dash ?? "solid" },
+          line: { color: s.color, width: settings.current.look.line, dash: s.dash ?? "solid" },
           hovertemplate: percent ? "step %{x}: %{y:.1%}<extra>%{fullData.name}</extra>" : undefined,
         };
       });
@@ -124,8 +136,8 @@ export function MetricChart({ testId, title, series, percent = false, logToggle 
         plotlyRef.current = p;
         feed(metrics.all);
         const data = traces();
-        const { percent: pc, log: lg, fontSize: fs } = settings.current;
-        enqueue((api) => api.newPlot(el, data, layoutOf(pc, lg, fs), CONFIG));
+        const { percent: pc, log: lg, look: lk } = settings.current;
+        enqueue((api) => api.newPlot(el, data, layoutOf(pc, lg, lk), CONFIG));
         enqueue(() => setPoints(count()));
       })
       .catch((error: unknown) => setProblem(`cannot load the charts: ${error instanceof Error ? error.message : String(error)}`));
@@ -180,8 +192,13 @@ export function MetricChart({ testId, title, series, percent = false, logToggle 
     const el = plotRef.current;
     const p = plotlyRef.current;
     if (!el || !p || !el.classList.contains("js-plotly-plot")) return;
-    void p.relayout(el, { "font.size": fontSize, ...(percent ? {} : { "yaxis.type": log ? "log" : "linear" }) });
-  }, [log, fontSize, percent]);
+    void p.relayout(el, {
+      "font.size": look.font,
+      "xaxis.nticks": look.stepTicks,
+      ...(percent ? {} : { "yaxis.type": log ? "log" : "linear" }),
+    });
+    void p.restyle(el, { "line.width": look.line });
+  }, [log, look, percent]);
 
   return (
     <section className="chart" data-testid={testId} data-points={points} aria-label={title}>

@@ -1,8 +1,11 @@
-// The top bar: demos, undo/redo, clear, export/import, large-font mode, help.
+// The top bar: demos, undo/redo, clear, export/import, presentation mode, help.
 import { useRef, type ChangeEvent } from "react";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
 import { parseSetup } from "../state/setup";
 import { setupOf, specOf } from "../state/store";
+
+/** Where the page remembers presentation mode between visits. */
+export const PRESENTATION_KEY = "layerlab.presentation";
 
 function download(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
@@ -20,7 +23,7 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
   const presets = usePlayground((s) => s.catalog.presets);
   const canUndo = usePlayground((s) => s.past.length > 0);
   const canRedo = usePlayground((s) => s.future.length > 0);
-  const largeFont = usePlayground((s) => s.largeFont);
+  const presentation = usePlayground((s) => s.presentation);
   const actions = useActions();
   const fileRef = useRef<HTMLInputElement>(null);
 
@@ -58,10 +61,10 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
     }
   };
 
-  const toggleFont = () => {
-    actions.setLargeFont(!largeFont);
+  const togglePresentation = () => {
+    actions.setPresentation(!presentation);
     try {
-      localStorage.setItem("layerlab.largeFont", largeFont ? "0" : "1");
+      localStorage.setItem(PRESENTATION_KEY, presentation ? "0" : "1");
     } catch {
       // Storage may be off: the mode still applies to this page.
     }
@@ -100,7 +103,13 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
           Import
         </button>
         <input ref={fileRef} type="file" accept="application/json,.json" hidden onChange={(e) => void importFile(e)} data-testid="import-file" />
-        <button type="button" onClick={toggleFont} aria-pressed={largeFont} data-testid="btn-large-font" title="Large text for projectors">
+        <button
+          type="button"
+          onClick={togglePresentation}
+          aria-pressed={presentation}
+          data-testid="btn-large-font"
+          title="Presentation mode: larger canvas, charts and panels, for a projector"
+        >
           A+
         </button>
         <button type="button" onClick={onHelp} data-testid="btn-help" title="Keyboard shortcuts (?)">

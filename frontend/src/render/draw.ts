@@ -6,9 +6,12 @@ import { boxRect, cellAt, classBorders, histogramBars, onSquare, planeToCanvas, 
 
 export type Ctx = CanvasRenderingContext2D;
 
-/** Size the canvas's backing store for the screen's pixel ratio; a context drawing in CSS pixels. */
-export function prepare(canvas: HTMLCanvasElement, width: number, height: number): Ctx | null {
-  const ratio = Math.max(1, Math.round((globalThis.devicePixelRatio || 1) * 100) / 100);
+/**
+ * Size the canvas's backing store for the screen's pixel ratio; a context drawing in CSS pixels
+ * of a width x height drawing. `zoom`: the canvas shows that much larger (presentation mode), as sharp.
+ */
+export function prepare(canvas: HTMLCanvasElement, width: number, height: number, zoom = 1): Ctx | null {
+  const ratio = Math.max(1, Math.round((globalThis.devicePixelRatio || 1) * zoom * 100) / 100);
   const w = Math.max(1, Math.round(width * ratio));
   const h = Math.max(1, Math.round(height * ratio));
   if (canvas.width !== w) canvas.width = w;

@@ -129,7 +129,9 @@ export interface PlaygroundActions {
   updateRun: (changes: Partial<RunState>) => void;
   resetRun: () => void;
   setNotice: (message: string | null) => void;
-  setLargeFont: (on: boolean) => void;
+  setPresentation: (on: boolean) => void;
+  /** Fit the network into view again (the canvas changed size). */
+  refit: () => void;
 }
 
 export interface PlaygroundState {
@@ -145,7 +147,7 @@ export interface PlaygroundState {
   future: Snapshot[];
   /** Increments on every change of the network, dataset or training (drives validation and the hash). */
   revision: number;
-  /** Increments when a whole new network is loaded: the canvas then fits it into view. */
+  /** Increments when a whole new network is loaded or the canvas changed size (refit): the canvas then fits it into view. */
   viewVersion: number;
   validation: ValidationReport | null;
   validating: boolean;
@@ -157,7 +159,8 @@ export interface PlaygroundState {
   fieldProblems: Readonly<Record<string, string>>;
   run: RunState;
   notice: string | null;
-  largeFont: boolean;
+  /** Presentation mode: canvas, charts and panels drawn larger, for a projector. */
+  presentation: boolean;
   actions: PlaygroundActions;
 }
 
@@ -469,7 +472,8 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       updateRun: (changes) => set((s) => ({ run: { ...s.run, ...changes } })),
       resetRun: () => set({ run: { ...IDLE_RUN } }),
       setNotice: (notice) => set({ notice }),
-      setLargeFont: (largeFont) => set({ largeFont }),
+      setPresentation: (presentation) => set({ presentation }),
+      refit: () => set((s) => ({ viewVersion: s.viewVersion + 1 })),
     };
 
     return {
@@ -492,7 +496,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       fieldProblems: {},
       run: { ...IDLE_RUN },
       notice: null,
-      largeFont: false,
+      presentation: false,
       actions,
     };
   });

@@ -127,22 +127,29 @@ interface CanvasProps<T> {
   className?: string;
   /** Data attributes for the tests ("data-points": how many were drawn). */
   attrs?: Record<`data-${string}`, string | number>;
+  /** How much larger it shows in presentation mode (drawings whose place has the room). */
+  presentationZoom?: number;
 }
 
+/** How much larger the run's drawings show in presentation mode (presentation.css widens their column to match). */
+export const PRESENTATION_ZOOM = 1.15;
+
 /** A canvas drawn by `draw(ctx, data)` whenever data or size change (after React commits). */
-export function ProbeCanvas<T>({ data, draw, width, height, label, testId, className, attrs }: CanvasProps<T>) {
+export function ProbeCanvas<T>({ data, draw, width, height, label, testId, className, attrs, presentationZoom = 1 }: CanvasProps<T>) {
   const ref = useRef<HTMLCanvasElement>(null);
+  // Drawn at its own size and shown larger, so that the renderer's text and marks scale alike.
+  const zoom = usePlayground((s) => (s.presentation ? presentationZoom : 1));
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas) return;
-    const ctx = prepare(canvas, width, height);
+    const ctx = prepare(canvas, width, height, zoom);
     if (ctx) draw(ctx, data, width, height);
-  }, [data, draw, width, height]);
+  }, [data, draw, width, height, zoom]);
   return (
     <canvas
       ref={ref}
       className={className ?? "probe-canvas"}
-      style={{ width, height }}
+      style={{ width: width * zoom, height: height * zoom }}
       role="img"
       aria-label={label}
       title={label}

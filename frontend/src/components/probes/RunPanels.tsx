@@ -19,7 +19,7 @@ import {
   type PredictionCell,
 } from "../../render/draw";
 import { gridLayout, type Grid } from "../../render/layout";
-import { percent, ProbeCanvas, ProbePanel } from "./ProbePanel";
+import { percent, PRESENTATION_ZOOM, ProbeCanvas, ProbePanel } from "./ProbePanel";
 
 /** Side of the run views' drawings (they sit in the charts' row). */
 export const RUN_SIZE = 160;
@@ -137,6 +137,7 @@ function Boundary({ frame }: { frame: ProbeFrame }) {
         height={RUN_SIZE}
         label={`The network's output over the input plane [-${meta.extent}, ${meta.extent}]²; ${legend}; dark line: where the predicted class changes`}
         testId="boundary-canvas"
+        presentationZoom={PRESENTATION_ZOOM}
         attrs={{ "data-points": shown }}
       />
       <p className="probe-note" data-testid="boundary-legend">
@@ -186,6 +187,7 @@ function Confusion({ frame }: { frame: ProbeFrame }) {
         height={RUN_SIZE}
         label="Test-set confusion matrix: rows are the true classes, columns the predicted ones, shaded by each row's share"
         testId="confusion-canvas"
+        presentationZoom={PRESENTATION_ZOOM}
       />
       <p className="probe-note">
         rows: true, columns: predicted · accuracy <strong data-testid="confusion-accuracy">{percent(num(frame.header.accuracy))}</strong>
