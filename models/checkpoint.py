@@ -83,3 +83,27 @@ def load_checkpoint(trainer: Job, path: Path) -> None:
         "epoch_order": tensors["epoch_order"],
     }
     trainer.load_state_dict(state)
+
+
+def copy_weights(checkpoint: Path, path: Path) -> int:
+    """Write the model weights of a checkpoint, alone, to `path`; the step they were at."""
+    with safe_open(str(checkpoint), framework="pt") as handle:
+        step = int(json.loads(handle.metadata()[_META_KEY])["step_count"])
+        tensors = {k: handle.get_tensor(k) for k in handle.keys() if k.startswith("model.")}  # noqa: SIM118
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata={_META_KEY: json.dumps({"step_count": step})})
+    os.replace(tmp, path)
+    return step
+
+
+def load_weights(trainer: Job, path: Path) -> None:
+    """Start a fresh trainer from the weights `copy_weights` wrote (same network)."""
+    tensors = load_file(str(path))
+    state = trainer.state_dict()
+    mine = state["model"]
+    given = {k[len("model.") :]: v for k, v in tensors.items()}
+    if set(given) != set(mine) or any(given[k].shape != mine[k].shape for k in mine):
+        raise ValueError("the weights to start from belong to another network")
+    state["model"] = given
+    trainer.load_state_dict(state)

@@ -27,6 +27,7 @@ from typing import Any, assert_never
 
 from pydantic import JsonValue
 
+from models.checkpoint import copy_weights
 from models.device import resolve_device
 from models.optim import TrainingConfig, TrainingPatch
 from models.probes.dispatch import is_probe_topic
@@ -47,7 +48,7 @@ from server.messages import StatusFrame
 from server.probe_frames import pack_probe
 from server.settings import Settings
 from server.store import RunRecord, Store
-from server.worker import Beacon, WorkerOptions, checkpoint_name, worker_main
+from server.worker import Beacon, WorkerOptions, checkpoint_name, init_name, worker_main
 
 log = logging.getLogger("layerlab.manager")
 
@@ -588,10 +589,13 @@ class RunManager:
         with self.lock:
             self.held.add(record.id)
         self._rewind(record)
+        init = init_name(record.id)
+        fork_of = record.checkpoint is None and Path(self.settings.data_dir, init).exists()
         self._send(
             wire.Start(
                 run_id=record.id,
                 config=record.config,
+                init_weights=init if fork_of else None,
                 resume=record.checkpoint is not None,
                 paused=paused,
                 steps=steps,
@@ -763,6 +767,27 @@ class RunManager:
             self.hub.publish_tensor(run_id, topic, frame)
             return
 
+    def fork(self, source: RunRecord, config: RunConfig, *, weights: bool) -> RunRecord:
+        """A new run of `config` (created, not started); from the source's weights if asked.
+
+        The weights are those of the source's latest checkpoint (a running run saves one
+        every few seconds); the fork starts at step 0 with a fresh optimizer.
+        """
+        if weights and source.checkpoint is None:
+            raise RunStateError(
+                f"the run is {source.status} and has no saved weights yet; fork it from step 0 "
+                "or start it first"
+            )
+        record = self.store.create_run(config)
+        if weights and source.checkpoint is not None:
+            data = Path(self.settings.data_dir)
+            try:
+                copy_weights(data / source.checkpoint, data / init_name(record.id))
+            except OSError as exc:
+                self.store.delete_run(record.id)
+                raise RunStateError(f"the run's saved weights could not be read: {exc}") from exc
+        return record
+
     def delete(self, run_id: str) -> None:
         """Forget a run: worker memory, checkpoint file, history."""
         record = self.get(run_id)
@@ -773,6 +798,7 @@ class RunManager:
             self._send(wire.Drop(run_id=run_id))  # the worker removes its checkpoint after
         else:
             Path(self.settings.data_dir, checkpoint_name(run_id)).unlink(missing_ok=True)
+            Path(self.settings.data_dir, init_name(run_id)).unlink(missing_ok=True)
             if self.worker is not None:
                 self.worker.send(wire.Drop(run_id=run_id))  # its weights loaded for probes
         self.store.delete_run(run_id)

@@ -56,6 +56,8 @@ class Start(RunMessage):
     steps: int = Field(0, ge=0, description="Single steps to take while paused.")
     watch: dict[str, float] = Field(default_factory=dict)
     options: ProbeOptions = Field(default_factory=dict)
+    # A fork from another run's weights: the file (in the data directory) it starts from.
+    init_weights: str | None = None
 
 
 class Pause(RunMessage):

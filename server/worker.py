@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 from pydantic import ValidationError
 
-from models.checkpoint import load_checkpoint, save_checkpoint
+from models.checkpoint import load_checkpoint, load_weights, save_checkpoint
 from models.cost import measure_flops, readable_bytes
 from models.datasets import DatasetError
 from models.device import resolve_device
@@ -165,6 +165,11 @@ class HeldRun:
 def checkpoint_name(run_id: str) -> str:
     """A run's checkpoint file, relative to the data directory."""
     return f"checkpoints/{run_id}.safetensors"
+
+
+def init_name(run_id: str) -> str:
+    """The weights a forked run starts from, relative to the data directory."""
+    return f"checkpoints/{run_id}.init.safetensors"
 
 
 def readable_error(exc: BaseException, memory_cap: int | None = None) -> str:
@@ -469,6 +474,8 @@ class Worker:
             )
             if cmd.resume:
                 load_checkpoint(job, path)
+            elif cmd.init_weights is not None:
+                load_weights(job, self.data_dir / cmd.init_weights)
             # The curves start at step 0: the untrained network's loss and accuracy.
             first = None if cmd.resume else job.step(0, evaluate=True).metrics
         except Exception as exc:  # any failure to set up fails this run only
@@ -624,6 +631,7 @@ class Worker:
         if not run.running:
             run.pending = max(0, run.pending - n)
             if run.pending == 0:
+                self.save(run)  # it pauses, and a pause checkpoints
                 self.status(run, "paused")
         if run.watch:
             self.stream_probes(run)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import InvalidSpecError, SpecError
 from models.optim import TrainingPatch
-from models.run import field_errors, parse_run
+from models.run import DatasetRef, field_errors, parse_run
 from models.train import MetricsRow
 from server.deps import ManagerDep, SettingsDep, StoreDep
 from server.errors import ErrorList, refuse
@@ -64,6 +64,60 @@ def create_run(
     if errors:
         return refuse(422, "the run is invalid", errors)
     return store.create_run(config)
+
+
+class ForkRequest(BaseModel):
+    """POST /api/runs/{id}/fork: what changes, and whether to keep the weights."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=200, description="Default: the source's, forked.")
+    training: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Training fields that change (optimizer, lr, seed, ...); the rest are kept.",
+    )
+    dataset: DatasetRef | None = Field(None, description="Another dataset (from step 0 only).")
+    weights: Literal["fresh", "current"] = Field(
+        "fresh",
+        description="fresh: new weights from the seed, step 0; current: the source's latest "
+        "saved weights, step 0 with a fresh optimizer.",
+    )
+
+
+@router.post(
+    "/{run_id}/fork",
+    status_code=201,
+    response_model=RunRecord,
+    responses={
+        **NOT_FOUND,
+        409: {"description": "The source has no saved weights to start from."},
+        422: {"model": ErrorList, "description": "The change makes an invalid run."},
+    },
+)
+def fork_run(
+    run_id: str, fork: ForkRequest, store: StoreDep, settings: SettingsDep, manager: ManagerDep
+) -> Any:
+    """A new run like this one with some fields changed (created, not started)."""
+    source = _record(store, run_id)
+    if fork.dataset is not None and fork.weights == "current":
+        error = SpecError(field="dataset", message="another dataset needs fresh weights")
+        return refuse(422, "the fork is invalid", [error])
+    body = source.config.model_dump(mode="json")
+    body["training"] = {**body["training"], **fork.training}
+    body["name"] = fork.name or f"{source.config.name} (fork)"[:200]
+    if fork.dataset is not None:
+        body["dataset"] = fork.dataset.model_dump(mode="json")
+    try:
+        config = parse_run(body)
+    except InvalidSpecError as exc:
+        return refuse(422, "the fork is invalid", exc.errors)
+    errors = check_run(config, settings, manager.flops_per_s, manager.device)
+    if errors:
+        return refuse(422, "the fork is invalid", errors)
+    try:
+        return manager.fork(source, config, weights=fork.weights == "current")
+    except RunStateError as exc:
+        raise HTTPException(409, str(exc)) from exc
 
 
 @router.get("", response_model=list[RunSummary])
