@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Canvas } from "./components/Canvas";
 import { Charts } from "./components/Charts";
 import { DataPanel } from "./components/DataPanel";
+import { DemoCard } from "./components/DemoCard";
 import { Help } from "./components/Help";
 import { Inspector } from "./components/Inspector";
 import { Notice } from "./components/Notice";
@@ -53,6 +54,7 @@ export function App() {
         <Palette />
         <div className="center">
           <RunBanner />
+          <DemoCard />
           <Canvas />
           {/* Messages show at the canvas's foot: over no chart or panel. */}
           <Notice />

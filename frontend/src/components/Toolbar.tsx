@@ -1,6 +1,7 @@
 // The top bar: demos, undo/redo, clear, export/import, presentation mode, help.
 import { useRef, type ChangeEvent } from "react";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
+import { useDemo, useLoadDemo } from "../hooks/useDemo";
 import { parseSetup } from "../state/setup";
 import { setupOf, specOf } from "../state/store";
 
@@ -24,22 +25,15 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
   const canUndo = usePlayground((s) => s.past.length > 0);
   const canRedo = usePlayground((s) => s.future.length > 0);
   const presentation = usePlayground((s) => s.presentation);
+  const shown = useDemo();
+  const demo = shown?.preset.name ?? "";
   const actions = useActions();
+  const loadDemo = useLoadDemo();
   const fileRef = useRef<HTMLInputElement>(null);
 
   const loadPreset = (event: ChangeEvent<HTMLSelectElement>) => {
     const preset = presets.find((p) => p.name === event.target.value);
-    event.target.value = "";
-    if (!preset) return;
-    try {
-      const setup = parseSetup(preset.run, setupOf(store.getState()));
-      void controller.reset();
-      // A demo's positions are the server's (one row): the page lays it out for its canvas.
-      actions.loadSetup({ ...setup, network: { ...setup.network, name: setup.network.name ?? preset.name } }, { relayout: true });
-      actions.setNotice(`Loaded “${preset.title}”: ${preset.doc}`);
-    } catch (error) {
-      actions.setNotice(`Cannot load the demo: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    if (preset) loadDemo(preset);
   };
 
   const exportSpec = () => {
@@ -77,11 +71,14 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
       </h1>
       <label className="preset">
         <span className="sr-only">Load a demo</span>
-        <select defaultValue="" onChange={loadPreset} data-testid="preset-select" disabled={presets.length === 0}>
-          <option value="">Load a demo…</option>
+        {/* Shows the demo on the canvas, marked; the placeholder once another network is loaded. */}
+        <select value={demo} onChange={loadPreset} data-testid="preset-select" disabled={presets.length === 0}>
+          <option value="" disabled={demo !== ""}>
+            Load a demo…
+          </option>
           {presets.map((p) => (
-            <option key={p.name} value={p.name} title={p.doc}>
-              {p.title}
+            <option key={p.name} value={p.name} title={p.doc} data-loaded={p.name === demo || undefined}>
+              {p.name === demo ? `✓ ${p.title}${shown?.modified ? " (changed)" : ""}` : p.title}
             </option>
           ))}
         </select>

@@ -14,7 +14,8 @@ export function useValidation(store: PlaygroundStore, delayMs = 250): void {
       const state = store.getState();
       const spec = specOf(state);
       const key = JSON.stringify([structuralSpec(spec), state.dataset]);
-      if (key === lastKey) return;
+      // The same network again needs no new answer, unless its answer was dropped (the same setup loaded anew).
+      if (key === lastKey && (state.validation !== null || inflight !== null)) return;
       lastKey = key;
       inflight?.abort();
       const mine = new AbortController();

@@ -36,7 +36,8 @@ import {
 import { estimateNodeSize, GAPS, placeInEdge, type Box } from "../graph/layout";
 import { removeBridging, spliceIntoEdge } from "../graph/splice";
 import type { ConnectionState } from "../stream/client";
-import { normalizeTraining, starterSetup, type Setup } from "./setup";
+import { demoOf, type LoadedDemo } from "./demo";
+import { normalizeTraining, runKey, starterSetup, type Setup } from "./setup";
 
 /** The registries the page is built from (GET /api/layers, datasets, presets, optimizers, probes). */
 export interface Catalog {
@@ -129,6 +130,8 @@ export interface PlaygroundActions {
   updateRun: (changes: Partial<RunState>) => void;
   resetRun: () => void;
   setNotice: (message: string | null) => void;
+  /** Say that the setup just loaded is this demo (its preset's name). */
+  markDemo: (name: string) => void;
   setPresentation: (on: boolean) => void;
   /** Fit the network into view again (the canvas changed size). */
   refit: () => void;
@@ -159,6 +162,8 @@ export interface PlaygroundState {
   fieldProblems: Readonly<Record<string, string>>;
   run: RunState;
   notice: string | null;
+  /** The demo loaded last; null once another setup is loaded (an import, a pasted link). */
+  demo: LoadedDemo | null;
   /** Presentation mode: canvas, charts and panels drawn larger, for a projector. */
   presentation: boolean;
   actions: PlaygroundActions;
@@ -254,8 +259,11 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
           const training = normalizeTraining(s.training, catalog.optimizers);
           const changed = JSON.stringify(training) !== JSON.stringify(s.training);
           const dropped = training.optimizer !== s.training.optimizer;
+          // A link to a demo, unchanged, shows as that demo.
+          const demo = s.demo ?? demoOf(catalog.presets, { network: specOf(s), dataset: s.dataset, training });
           return {
             catalog,
+            demo,
             catalogState: "ready",
             catalogError: null,
             ...(changed ? { training, revision: s.revision + 1 } : {}),
@@ -438,6 +446,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
           dataset: { name: setup.dataset.name, params: { ...setup.dataset.params } },
           training: { ...setup.training },
           validation: null,
+          demo: null,
         }));
       },
 
@@ -472,6 +481,8 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       updateRun: (changes) => set((s) => ({ run: { ...s.run, ...changes } })),
       resetRun: () => set({ run: { ...IDLE_RUN } }),
       setNotice: (notice) => set({ notice }),
+      // The key of the setup as the editor holds it: later edits are compared to it.
+      markDemo: (name) => set((s) => ({ demo: { name, key: runKey(setupOf(s)) } })),
       setPresentation: (presentation) => set({ presentation }),
       refit: () => set((s) => ({ viewVersion: s.viewVersion + 1 })),
     };
@@ -496,6 +507,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       fieldProblems: {},
       run: { ...IDLE_RUN },
       notice: null,
+      demo: null,
       presentation: false,
       actions,
     };
