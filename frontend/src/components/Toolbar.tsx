@@ -109,8 +109,8 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
         >
           A+
         </button>
-        <button type="button" onClick={onHelp} data-testid="btn-help" title="Keyboard shortcuts (?)">
-          ?
+        <button type="button" onClick={onHelp} data-testid="btn-help" title="How to use LayerLab, and the keyboard shortcuts (?)">
+          ? Help
         </button>
       </div>
     </header>

@@ -16,6 +16,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: "Ctrl+Shift+Z, Ctrl+Y", what: "redo" },
   { keys: "Delete, Backspace", what: "delete the selected nodes and edges" },
   { keys: "?", what: "show or hide this help" },
+  { keys: "Esc", what: "close this help" },
 ];
 
 function typing(target: EventTarget | null): boolean {
