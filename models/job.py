@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import torch
 
+from models.landscape import Landscape, LandscapeOptions
 from models.optim import TrainingConfig
 from models.probes.result import ProbeResult
 from models.run import RunConfig
@@ -68,6 +69,10 @@ class Job(Protocol):
         self, topic: str, node: str | None = None, options: Mapping[str, Any] | None = None
     ) -> ProbeResult:
         """One probe of the model now (ProbeError when it does not apply)."""
+        ...
+
+    def landscape(self, options: LandscapeOptions) -> Landscape:
+        """A loss slice around the weights now, to be computed row by row between steps."""
         ...
 
     def update(self, **changes: Any) -> TrainingConfig:

@@ -10,11 +10,16 @@ projected on the two principal directions of their differences.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
+
+from models.probes.result import ProbeResult
 
 Directions = dict[str, torch.Tensor]  # parameter name -> a direction of its shape
 LossFn = Callable[[nn.Module], torch.Tensor]  # the loss of a model on a fixed subset
@@ -136,3 +141,129 @@ def trajectory(
     energy = float((sv**2).sum()) or 1.0
     explained = [float(v**2) / energy for v in sv[:2]] + [0.0] * (2 - len(sv[:2]))
     return [[float(x), float(y)] for x, y in coords], explained
+
+
+def principal_axes(snapshots: list[torch.Tensor], final: torch.Tensor) -> torch.Tensor:
+    """The top two principal directions of `snapshot - final` as rows [2, p] (unit vectors)."""
+    diffs = torch.stack([s - final for s in snapshots])
+    _, _, vh = torch.linalg.svd(diffs, full_matrices=False)
+    axes: torch.Tensor = vh[:2]
+    if len(axes) < 2:
+        axes = torch.cat([axes, torch.zeros(2 - len(axes), diffs.shape[1], dtype=diffs.dtype)])
+    return axes
+
+
+def unflatten(vector: torch.Tensor, like: Mapping[str, torch.Tensor]) -> Directions:
+    """A flat vector (flatten's order) as one tensor per parameter."""
+    out: Directions = {}
+    offset = 0
+    for name in sorted(like):
+        t = like[name]
+        out[name] = vector[offset : offset + t.numel()].reshape(t.shape).to(t.dtype).to(t.device)
+        offset += t.numel()
+    return out
+
+
+class LandscapeOptions(BaseModel):
+    """How the slice is drawn."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    grid: int = Field(25, ge=3, le=61, description="Points per side.")
+    span: float = Field(1.0, gt=0, le=10, description="The grid spans -span..span per axis.")
+    samples: int = Field(256, ge=16, le=2048, description="Training samples the loss is on.")
+    plane: Literal["random", "trajectory"] = Field(
+        "random",
+        description="random: two filter-normalized directions; trajectory: the top two "
+        "principal directions of the saved weights' path (Li et al. 2018).",
+    )
+    keep_vectors: bool = Field(
+        False, description="Random plane: move biases and norm parameters too (else zeroed)."
+    )
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Draws the random directions.")
+
+
+class Landscape:
+    """One slice of a model's loss being computed, with the path of its saved weights on it."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: LossFn,
+        options: LandscapeOptions,
+        snapshots: list[torch.Tensor],
+    ) -> None:
+        self.options = options
+        params = {n: p.detach() for n, p in model.named_parameters()}
+        centre = snapshot(model)
+        final = flatten(params)
+        span, n = options.span, options.grid
+        self.plane = (
+            "trajectory" if options.plane == "trajectory" and len(snapshots) >= 2 else "random"
+        )
+        if self.plane == "trajectory":
+            axes = principal_axes(snapshots, final)
+            delta, eta = unflatten(axes[0], params), unflatten(axes[1], params)
+            coords, explained = trajectory(snapshots, final)
+            # The grid covers the path, with a margin (its units: distance in weight space).
+            extent = max((abs(c) for xy in coords for c in xy), default=0.0)
+            span = max(extent * 1.25, 1e-3)
+            self.explained = explained
+        else:
+            gen = torch.Generator().manual_seed(options.seed)
+            delta = filter_normalized(params, gen, keep_vectors=options.keep_vectors)
+            eta = filter_normalized(params, gen, keep_vectors=options.keep_vectors)
+            coords = self._projected(snapshots, final, delta, eta)
+            self.explained = [math.nan, math.nan]
+        self.path = [*coords, [0.0, 0.0]]  # ...and it ends at the weights now, the origin
+        self.grid = Slice(alphas=axis(n, span), betas=axis(n, span), rows=[])
+        self._rows = slice_rows(model, loss, centre, (delta, eta), self.grid)
+
+    @staticmethod
+    def _projected(
+        snapshots: list[torch.Tensor], final: torch.Tensor, delta: Directions, eta: Directions
+    ) -> list[list[float]]:
+        """Snapshots' least-squares coordinates on the (delta, eta) plane through `final`."""
+        if not snapshots:
+            return []
+        basis = torch.stack([flatten(delta), flatten(eta)], dim=1)  # [p, 2]
+        diffs = torch.stack([s - final for s in snapshots], dim=1)  # [p, k]
+        solved = torch.linalg.lstsq(basis, diffs).solution  # [2, k]
+        return [[float(x), float(y)] for x, y in solved.T.tolist()]
+
+    @property
+    def done(self) -> bool:
+        """Whether every row is in."""
+        return self.grid.done
+
+    def advance(self) -> None:
+        """Compute the next row (the model holds its live weights again after)."""
+        next(self._rows, None)
+
+    def finish(self) -> ProbeResult:
+        """Compute every row left and answer the whole slice."""
+        for _ in self._rows:
+            pass
+        return self.result()
+
+    def result(self) -> ProbeResult:
+        """The slice so far: rows not yet computed are NaN."""
+        n = len(self.grid.alphas)
+        loss = torch.full((len(self.grid.betas), n), math.nan)
+        for i, row in enumerate(self.grid.rows):
+            loss[i] = torch.tensor(row)
+        path = torch.tensor(self.path, dtype=torch.float32).reshape(-1, 2)
+        return ProbeResult(
+            topic="landscape",
+            node=None,
+            meta={
+                "alphas": self.grid.alphas,
+                "betas": self.grid.betas,
+                "rows_done": len(self.grid.rows),
+                "rows": len(self.grid.betas),
+                "plane": self.plane,
+                "explained": self.explained,
+                "samples": self.options.samples,
+            },
+            arrays={"loss": loss, "path": path},
+        )

@@ -23,6 +23,7 @@ from models.build import Network
 from models.datasets import Dataset, load_dataset
 from models.device import resolve_device
 from models.errors import InvalidSpecError
+from models.landscape import Landscape, LandscapeOptions, flatten
 from models.objectives import make_objective
 from models.optim import TrainingConfig, apply_live, make_optimizer
 from models.probes.dispatch import run_probe
@@ -30,6 +31,8 @@ from models.probes.result import ProbeResult
 from models.shapes import infer_shapes
 
 EVAL_CHUNK = 1024
+SNAPSHOTS = 40  # weight snapshots kept over a run, for the loss landscape's trajectory
+SNAPSHOT_MAX_PARAMS = 2_000_000  # larger networks keep none (40 copies would be too big)
 
 
 class MetricsRow(BaseModel):
@@ -155,6 +158,13 @@ class Trainer:
         self.diverged: Divergence | None = None
         self._cursor = 0
         self._x_epoch, self._t_epoch = self._shuffled()
+        # The weights along the way, for the loss landscape's trajectory (small networks).
+        self.snapshots: list[torch.Tensor] = []
+        n_params = sum(p.numel() for p in self.model.parameters())
+        self._snapshot_every = (
+            max(1, self.config.max_steps // SNAPSHOTS) if n_params <= SNAPSHOT_MAX_PARAMS else 0
+        )
+        self._take_snapshot()
 
     def _initial_cuda_rng(self) -> torch.Tensor | None:
         """This trainer's CUDA generator state (dropout on the GPU), seeded."""
@@ -244,8 +254,26 @@ class Trainer:
                 message=divergence_message(self.step_count, bad, self.config.lr),
             )
             train_loss = bad
+        if self._snapshot_every and self.step_count % self._snapshot_every < taken:
+            self._take_snapshot()
         row = self._row(train_loss, elapsed, n, evaluate and self.diverged is None)
         return StepResult(metrics=row, diverged=self.diverged, done=self.done)
+
+    def _take_snapshot(self) -> None:
+        """Keep the weights now; past SNAPSHOTS kept, every other one is dropped."""
+        if not self._snapshot_every:
+            return
+        self.snapshots.append(flatten(dict(self.model.named_parameters())))
+        if len(self.snapshots) > SNAPSHOTS:
+            self.snapshots = self.snapshots[::2]
+
+    def landscape(self, options: LandscapeOptions) -> Landscape:
+        """A loss slice around the weights now, on the first training samples (eval mode)."""
+        x = self.data.x_train[: options.samples]
+        targets = self._train_targets[: options.samples]
+        return Landscape(
+            self.model, lambda m: self.objective.loss(m(x), targets), options, self.snapshots
+        )
 
     def _row(self, train_loss: float | None, elapsed: float, n: int, evaluate: bool) -> MetricsRow:
         """A metrics row for the state now."""

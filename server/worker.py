@@ -35,6 +35,7 @@ from models.datasets import DatasetError
 from models.device import resolve_device
 from models.errors import InvalidSpecError
 from models.job import Job, JobFactory, trainer_job
+from models.landscape import Landscape, LandscapeOptions
 from models.probes.dispatch import ProbeError
 from models.probes.result import ProbeResult
 from models.run import RunConfig
@@ -48,6 +49,7 @@ log = logging.getLogger("layerlab.worker")
 PROBE_SHARE = 0.07  # share of the worker's time probes aim at (the ceiling is 10%)
 PROBE_SLACK_S = 0.25  # an asked-for probe may run this far ahead of the probe budget
 PACE_BURST_S = 0.1  # a paced run takes at most this much of its pace's steps at once
+LANDSCAPE = "landscape"  # the probe computed a row at a time, between slices
 MAX_INSPECTED = 4  # ended runs kept loaded for probes
 CURVE_POINTS = 100  # a run evaluates at least this often over its max_steps, whatever its length
 
@@ -124,6 +126,7 @@ class HeldRun:
     due: dict[str, float] = field(default_factory=dict)  # probe topic -> next monotonic time
     sent: dict[str, int] = field(default_factory=dict)  # probe topic -> step of its last frame
 
+    landscape: Landscape | None = None  # the loss slice being computed for its viewers
     credit: float = 0.0  # steps its pace allowed and it has not taken, as of credit_at
     credit_at: float = field(default_factory=time.monotonic)
 
@@ -370,6 +373,8 @@ class Worker:
                 self.drop(run.run_id)
                 run.checkpoint.unlink(missing_ok=True)
             case wire.Watch():
+                if LANDSCAPE not in cmd.topics or cmd.options != run.options:
+                    run.landscape = None  # nobody watches it, or it is asked anew: start over
                 run.watch = dict(cmd.topics)
                 run.options = cmd.options
                 run.due = {t: run.due.get(t, 0.0) for t in run.watch}
@@ -532,6 +537,9 @@ class Worker:
         now = time.monotonic()
         watched = sum(len(r.watch) for r in self.runs.values())
         for topic, hz in list(run.watch.items()):
+            if topic == LANDSCAPE:
+                self.landscape_row(run, idle=idle)
+                continue
             if now < run.due.get(topic, 0.0):
                 continue
             step = run.job.step_count
@@ -563,6 +571,41 @@ class Worker:
                 continue
             self.emit(wire.ProbeFrame(run_id=run.run_id, probe=frame))
 
+    def landscape_row(self, run: HeldRun, *, idle: bool) -> None:
+        """One more row of the run's loss slice, within the probe budget unless idle.
+
+        A slice takes many rows; each is a frame (the grid so far, NaN where not yet
+        computed), so viewers watch it fill in while training goes on between rows.
+        """
+        if run.landscape is not None and run.landscape.done:
+            return
+        if not idle and self.probe_clock - time.monotonic() > PROBE_SLACK_S:
+            return
+        started = time.perf_counter()
+        try:
+            if run.landscape is None:
+                options = LandscapeOptions.model_validate(run.options)
+                run.landscape = run.job.landscape(options)
+            run.landscape.advance()
+            result = run.landscape.result()
+            frame = payload(result, run.job.step_count, {"probe_ms": 0.0}, LANDSCAPE)
+        except (ProbeError, ValidationError, ValueError, RuntimeError) as exc:
+            run.watch.pop(LANDSCAPE, None)
+            run.landscape = None
+            self.emit(wire.ProbeStopped(run_id=run.run_id, topic=LANDSCAPE, error=str(exc)))
+            return
+        cost = time.perf_counter() - started
+        self.spend_probe_time(cost)
+        frame.meta["probe_ms"] = cost * 1000
+        self.emit(wire.ProbeFrame(run_id=run.run_id, probe=frame))
+
+    def landscape_pending(self) -> bool:
+        """Whether a watched loss slice still has rows to compute."""
+        return any(
+            LANDSCAPE in r.watch and (r.landscape is None or not r.landscape.done)
+            for r in self.runs.values()
+        )
+
     def next_run(self) -> HeldRun | None:
         """The next run that may step now, round robin."""
         now = time.monotonic()
@@ -575,9 +618,10 @@ class Worker:
         return None
 
     def wait_s(self) -> float:
-        """Seconds until some run may step (infinite when none wants to)."""
+        """Seconds until some run may step (infinite when none wants to), or a slice row."""
         now = time.monotonic()
-        return min((run.wait_s(now) for run in self.runs.values()), default=math.inf)
+        wait = min((run.wait_s(now) for run in self.runs.values()), default=math.inf)
+        return 0.0 if wait > 0 and self.landscape_pending() else wait
 
     def slice(self, run: HeldRun) -> None:
         """Advance one run for about one time slice and report a metrics row."""

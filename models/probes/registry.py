@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.build import Network
 from models.datasets import Dataset, DatasetInfo
+from models.landscape import Landscape, LandscapeOptions
 from models.objectives import Objective
 from models.probes.activations import activation_stats
 from models.probes.boundary import decision_boundary
@@ -42,6 +43,10 @@ class Probed(Protocol):
 
     @property
     def objective(self) -> Objective: ...
+
+    def landscape(self, options: LandscapeOptions) -> Landscape:
+        """A loss slice around the weights now (computed row by row)."""
+        ...
 
 
 class ProbeError(ValueError):
@@ -229,6 +234,15 @@ _ENTRIES: tuple[ProbeDef[Any], ...] = (
         Applies(input_rank=3, tasks=["classification"]),
         NoOptions,
         _confusion,
+    ),
+    ProbeDef(
+        "landscape",
+        "The training loss on a 2-D slice around the weights (Li et al. 2018), with the "
+        "path the weights took.",
+        "run",
+        Applies(),
+        LandscapeOptions,
+        lambda on, node, o: on.landscape(o).finish(),
     ),
     ProbeDef(
         "segmentation",

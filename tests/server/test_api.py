@@ -402,3 +402,30 @@ def test_a_run_that_never_trained_has_nothing_to_probe(client: TestClient) -> No
     refused = client.get(f"/api/runs/{run_id}/probes/erf", params={"node": "c1"})
     assert refused.status_code == 409 and "no saved weights yet" in refused.json()["detail"]
     client.delete(f"/api/runs/{run_id}")
+
+
+def test_the_loss_landscape_of_a_run_through_rest(client: TestClient) -> None:
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=400)).json()["id"]
+    client.post(f"/api/runs/{run_id}/step", json={"n": 60})
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] == 60, what="60 steps")
+    answer = client.get(
+        f"/api/runs/{run_id}/probes/landscape", params={"grid": 7, "plane": "trajectory"}
+    )
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["arrays"]["loss"]["shape"] == [7, 7] and body["rows_done"] == 7
+    assert body["plane"] == "trajectory" and body["arrays"]["path"]["shape"][1] == 2
+    assert body["arrays"]["path"]["data"][-1] == [0.0, 0.0]  # the path ends at the weights now
+    # That took probe time: the next probe may have to wait its turn (429), then is refused.
+    bad = wait_until(
+        lambda: (
+            (
+                r := client.get(f"/api/runs/{run_id}/probes/landscape", params={"grid": 1000})
+            ).status_code
+            != 429
+            and r
+        ),
+        what="the probe budget",
+    )
+    assert bad.status_code == 422 and "grid" in bad.json()["detail"]
+    client.delete(f"/api/runs/{run_id}")

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
@@ -228,3 +229,30 @@ def test_a_paced_run_takes_its_steps_per_second_and_the_pace_changes_live(
     assert worker.runs["a"].allowance(time.monotonic()) == math.inf
     spin(worker, 20)  # back to back: paced, it would be due only once or twice in these
     assert worker.runs["a"].job.step_count >= a + 10
+
+
+def test_a_watched_loss_slice_fills_in_a_row_at_a_time_between_slices(tmp_path: Path) -> None:
+    worker, _, events = make_worker(tmp_path)
+    start(worker, "a")
+    spin(worker, 30)  # some training: snapshots for the path
+    run = worker.runs["a"]
+    worker.handle(wire.Watch(run_id="a", topics={"landscape": 1.0}, options={"grid": 5}))
+    frames = []
+    steps = []
+    for _ in range(400):
+        spin(worker, 1)  # a slice of training, then at most one row when the budget allows
+        worker.probe_clock = 0.0  # as if time had passed: a row after every slice
+        steps.append(run.job.step_count)
+        frames += [e.probe for e in drain(events) if isinstance(e, wire.ProbeFrame)]
+        if frames and frames[-1].meta["rows_done"] == 5:
+            break
+    done = [f.meta["rows_done"] for f in frames]
+    assert done == [1, 2, 3, 4, 5]  # one row per frame
+    assert steps[-1] > steps[0]  # training went on between the rows
+    loss = frames[-1].arrays["loss"]
+    assert loss.shape == (5, 5) and np.isfinite(loss).all()
+    assert np.isnan(frames[0].arrays["loss"][1:]).all()  # rows not yet computed
+    assert frames[-1].arrays["path"].shape[1] == 2 and len(frames[-1].arrays["path"]) >= 2
+    # Nobody watching: the slice is dropped.
+    worker.handle(wire.Watch(run_id="a", topics={}, options={}))
+    assert run.landscape is None
