@@ -2,7 +2,9 @@ import { describe, expect, test } from "vitest";
 import type { ClientMessage } from "../api/types";
 import type { Frame } from "../stream/frames";
 import { ProbeHub } from "./hub";
-import { ProbeSubscriptions } from "./subscriptions";
+import { DEFAULT_LANDSCAPE, ProbeSubscriptions } from "./subscriptions";
+
+const LANDSCAPE = { ...DEFAULT_LANDSCAPE };
 
 /** A manual scheduler: queued work runs on `run()`. */
 function manual() {
@@ -49,7 +51,7 @@ describe("ProbeSubscriptions", () => {
     tick.run();
     expect(sent).toEqual([]);
     subs.connected();
-    expect(sent).toEqual([{ type: "subscribe", topics: ["erf:c1"], max_hz: 10, sample: 0, reduction: "abs" }]);
+    expect(sent).toEqual([{ type: "subscribe", topics: ["erf:c1"], max_hz: 10, sample: 0, reduction: "abs", options: LANDSCAPE }]);
     expect(subs.subscribed).toEqual(["erf:c1"]);
   });
 
@@ -62,7 +64,7 @@ describe("ProbeSubscriptions", () => {
     const b = subs.want("erf:c1");
     tick.run();
     expect(sent).toEqual([
-      { type: "subscribe", topics: ["decision_boundary", "erf:c1", "feature_maps:c1"], max_hz: 5, sample: 0, reduction: "abs" },
+      { type: "subscribe", topics: ["decision_boundary", "erf:c1", "feature_maps:c1"], max_hz: 5, sample: 0, reduction: "abs", options: LANDSCAPE },
     ]);
     sent.length = 0;
     // The node's panels go, the next node's come, in one render.
@@ -74,7 +76,7 @@ describe("ProbeSubscriptions", () => {
     tick.run();
     expect(sent).toEqual([
       { type: "unsubscribe", topics: ["erf:c1", "feature_maps:c1"] },
-      { type: "subscribe", topics: ["erf:c2", "feature_maps:c2"], max_hz: 5, sample: 0, reduction: "abs" },
+      { type: "subscribe", topics: ["erf:c2", "feature_maps:c2"], max_hz: 5, sample: 0, reduction: "abs", options: LANDSCAPE },
     ]);
     expect(subs.subscribed).toEqual(["decision_boundary", "erf:c2", "feature_maps:c2"]);
     run();
@@ -116,7 +118,7 @@ describe("ProbeSubscriptions", () => {
     expect(sent).toEqual([]);
     setOpen(true);
     subs.connected();
-    expect(sent).toEqual([{ type: "subscribe", topics: ["confusion", "erf:c1"], max_hz: 10, sample: 0, reduction: "abs" }]);
+    expect(sent).toEqual([{ type: "subscribe", topics: ["confusion", "erf:c1"], max_hz: 10, sample: 0, reduction: "abs", options: LANDSCAPE }]);
   });
 
   test("a new sample re-asks the subscribed topics with it; detach forgets the socket", () => {
@@ -128,7 +130,7 @@ describe("ProbeSubscriptions", () => {
     sent.length = 0;
     subs.setOptions({ sample: 3 });
     subs.setOptions({ sample: 3 });
-    expect(sent).toEqual([{ type: "subscribe", topics: ["feature_maps:c1"], max_hz: 10, sample: 3, reduction: "abs" }]);
+    expect(sent).toEqual([{ type: "subscribe", topics: ["feature_maps:c1"], max_hz: 10, sample: 3, reduction: "abs", options: LANDSCAPE }]);
     subs.detach();
     sent.length = 0;
     subs.want("erf:c1");
@@ -137,6 +139,27 @@ describe("ProbeSubscriptions", () => {
     expect(subs.wanted).toEqual(["erf:c1", "feature_maps:c1"]);
   });
 
+
+  test("landscape options go with every subscribe; a new seed re-asks, the same options do not", () => {
+    const { subs, tick, sent, send } = setup();
+    subs.attach(send);
+    subs.connected();
+    subs.want("landscape");
+    tick.run();
+    sent.length = 0;
+    const grid9 = { ...LANDSCAPE, grid: 9 };
+    subs.setOptions({ landscape: grid9 });
+    subs.setOptions({ landscape: { ...grid9 } });
+    subs.setOptions({ landscape: { ...grid9, seed: 1 } });
+    subs.want("erf:c1");
+    tick.run();
+    expect(sent).toEqual([
+      { type: "subscribe", topics: ["landscape"], max_hz: 10, sample: 0, reduction: "abs", options: grid9 },
+      { type: "subscribe", topics: ["landscape"], max_hz: 10, sample: 0, reduction: "abs", options: { ...grid9, seed: 1 } },
+      // A later subscribe keeps them: the server takes each message's options as the run's.
+      { type: "subscribe", topics: ["erf:c1"], max_hz: 10, sample: 0, reduction: "abs", options: { ...grid9, seed: 1 } },
+    ]);
+  });
   test("a run that ended has every subscribed topic asked again (its final weights); nothing while closed", () => {
     const { subs, tick, sent, send, setOpen } = setup();
     subs.renew(); // no stream yet
@@ -147,7 +170,7 @@ describe("ProbeSubscriptions", () => {
     tick.run();
     sent.length = 0;
     subs.renew();
-    expect(sent).toEqual([{ type: "subscribe", topics: ["confusion", "feature_maps:c1"], max_hz: 10, sample: 0, reduction: "abs" }]);
+    expect(sent).toEqual([{ type: "subscribe", topics: ["confusion", "feature_maps:c1"], max_hz: 10, sample: 0, reduction: "abs", options: LANDSCAPE }]);
     sent.length = 0;
     setOpen(false);
     subs.disconnected();

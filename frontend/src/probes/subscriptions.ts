@@ -9,12 +9,34 @@ import type { ClientMessage } from "../api/types";
 
 export type Send = (message: ClientMessage) => boolean;
 
-/** Options the server applies to a run's probes (one set per run, shared by its viewers). */
+/** The loss landscape's options (GET /api/probes, `landscape`); sent as the subscribe message's `options`. */
+export interface LandscapeOptions {
+  /** Points per side. */
+  grid: number;
+  /** random: two filter-normalized directions; trajectory: the path's two principal directions. */
+  plane: "random" | "trajectory";
+  /** Random plane: biases and norm parameters move too (else they stay put). */
+  keep_vectors: boolean;
+  /** Draws the random directions (a new one computes the slice anew). */
+  seed: number;
+}
+
+/**
+ * Options the server applies to a run's probes (one set per run, shared by its viewers).
+ * Every subscribe carries all of them: the server takes each message's as the run's whole set.
+ */
 export interface ProbeOptions {
   /** Feature maps: which test sample. */
   sample: number;
   /** ERF: mean |g| or mean g^2. */
   reduction: "abs" | "square";
+  landscape: LandscapeOptions;
+}
+
+export const DEFAULT_LANDSCAPE: LandscapeOptions = { grid: 25, plane: "random", keep_vectors: false, seed: 0 };
+
+function sameLandscape(a: LandscapeOptions, b: LandscapeOptions): boolean {
+  return a.grid === b.grid && a.plane === b.plane && a.keep_vectors === b.keep_vectors && a.seed === b.seed;
 }
 
 export interface SubscriptionOptions {
@@ -30,7 +52,7 @@ export class ProbeSubscriptions {
   private send: Send | null = null;
   private open = false;
   private queued = false;
-  private options: ProbeOptions = { sample: 0, reduction: "abs" };
+  private options: ProbeOptions = { sample: 0, reduction: "abs", landscape: DEFAULT_LANDSCAPE };
   private readonly maxHz: number;
   private readonly schedule: (fn: () => void) => void;
 
@@ -111,7 +133,11 @@ export class ProbeSubscriptions {
   /** Change the probe options: the topics already subscribed are asked for again with them. */
   setOptions(changes: Partial<ProbeOptions>): void {
     const next = { ...this.options, ...changes };
-    if (next.sample === this.options.sample && next.reduction === this.options.reduction) return;
+    const same =
+      next.sample === this.options.sample &&
+      next.reduction === this.options.reduction &&
+      sameLandscape(next.landscape, this.options.landscape);
+    if (same) return;
     this.options = next;
     if (this.open && this.send && this.sent.size > 0) this.subscribe([...this.sent]);
   }
@@ -143,6 +169,7 @@ export class ProbeSubscriptions {
       max_hz: this.maxHz,
       sample: this.options.sample,
       reduction: this.options.reduction,
+      options: { ...this.options.landscape },
     });
     if (ok) for (const t of topics) this.sent.add(t);
   }
