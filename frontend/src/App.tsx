@@ -18,7 +18,6 @@ import { TrainingPanel } from "./components/TrainingPanel";
 import { usePlayground, usePlaygroundContext } from "./context";
 import { useCatalog } from "./hooks/useCatalog";
 import { useHashSync } from "./hooks/useHashSync";
-import { useKeepFitted } from "./hooks/useKeepFitted";
 import { useKeyboard } from "./hooks/useKeyboard";
 import { usePresentationMode } from "./hooks/usePresentationMode";
 import { useRunAdoption } from "./hooks/useRunAdoption";
@@ -36,7 +35,6 @@ export function App() {
   const catalogState = usePlayground((s) => s.catalogState);
   const catalogError = usePlayground((s) => s.catalogError);
   usePresentationMode();
-  useKeepFitted();
   useEffect(() => () => controller.dispose(), [controller]);
 
   return (

@@ -133,8 +133,6 @@ export interface PlaygroundActions {
   /** Say that the setup just loaded is this demo (its preset's name). */
   markDemo: (name: string) => void;
   setPresentation: (on: boolean) => void;
-  /** Fit the network into view again (the canvas changed size). */
-  refit: () => void;
 }
 
 export interface PlaygroundState {
@@ -150,7 +148,7 @@ export interface PlaygroundState {
   future: Snapshot[];
   /** Increments on every change of the network, dataset or training (drives validation and the hash). */
   revision: number;
-  /** Increments when a whole new network is loaded or the canvas changed size (refit): the canvas then fits it into view. */
+  /** Increments when a whole new network is loaded: the canvas then fits it into view. */
   viewVersion: number;
   validation: ValidationReport | null;
   validating: boolean;
@@ -484,7 +482,6 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       // The key of the setup as the editor holds it: later edits are compared to it.
       markDemo: (name) => set((s) => ({ demo: { name, key: runKey(setupOf(s)) } })),
       setPresentation: (presentation) => set({ presentation }),
-      refit: () => set((s) => ({ viewVersion: s.viewVersion + 1 })),
     };
 
     return {
