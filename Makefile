@@ -65,6 +65,7 @@ bench: install
 	$(PY) bench/probe_overhead.py
 	$(PY) bench/checkpoint_cost.py
 	$(PY) bench/kill_loss.py
+	$(PY) bench/landscape_cost.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(FRONTEND)/node_modules $(FRONTEND)/dist

@@ -11,8 +11,9 @@ projected on the two principal directions of their differences.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
@@ -58,56 +59,68 @@ def axis(n: int, span: float) -> list[float]:
 
 @dataclass
 class Slice:
-    """A loss slice being computed: the grid so far, row by row (rows are b, columns a)."""
+    """A loss slice being computed: its values so far, row by row (rows are b, columns a)."""
 
     alphas: list[float]
     betas: list[float]
-    rows: list[list[float]]
+    values: list[float] = field(default_factory=list)  # row-major, as computed
+
+    @property
+    def rows(self) -> list[list[float]]:
+        """The rows complete so far."""
+        n = len(self.alphas)
+        return [self.values[i : i + n] for i in range(0, len(self.values) - n + 1, n)]
 
     @property
     def done(self) -> bool:
-        """Whether every row is in."""
-        return len(self.rows) == len(self.betas)
+        """Whether every point is in."""
+        return len(self.values) == len(self.alphas) * len(self.betas)
 
 
-def slice_rows(
+def slice_cells(
     model: nn.Module,
     loss: LossFn,
     centre: Mapping[str, torch.Tensor],
     directions: tuple[Directions, Directions],
     grid: Slice,
-) -> Iterator[list[float]]:
-    """Compute the slice's remaining rows, one per iteration, each appended to `grid.rows`.
+    *,
+    budget_s: float = math.inf,
+) -> Iterator[int]:
+    """Compute the slice's remaining points, about `budget_s` of them per iteration.
 
-    Between rows the model holds its live weights and buffers (training may change
-    them); the slice stays around `centre`, the parameters and buffers (batch-norm
-    statistics) when it began (`snapshot`). Eval mode and no_grad: batch-norm
-    statistics, gradients and random generators are left as they were.
+    Each iteration computes at least one point, more while its time lasts, then yields
+    how many it computed. Between iterations the model holds its live weights and
+    buffers (training may change them); the slice stays around `centre`, the
+    parameters and buffers (batch-norm statistics) when it began (`snapshot`). Eval
+    mode and no_grad: batch-norm statistics, gradients and random generators are left
+    as they were.
     """
     delta, eta = directions
     params = dict(model.named_parameters())
     buffers = dict(model.named_buffers())
+    n = len(grid.alphas)
     while not grid.done:
-        b = grid.betas[len(grid.rows)]
         live = snapshot(model)
         was_training = model.training
         model.eval()
-        row: list[float] = []
+        started, computed = time.perf_counter(), 0
         try:
             with torch.no_grad():
                 for name, buf in buffers.items():
                     buf.copy_(centre[name])
-                for a in grid.alphas:
+                while not grid.done and (computed == 0 or time.perf_counter() - started < budget_s):
+                    i, j = divmod(len(grid.values), n)
+                    a, b = grid.alphas[j], grid.betas[i]
                     for name, p in params.items():
                         p.copy_(centre[name] + a * delta[name] + b * eta[name])
-                    row.append(float(loss(model)))
+                    grid.values.append(float(loss(model)))
+                    computed += 1
         finally:
             with torch.no_grad():
                 for name, tensor in [*params.items(), *buffers.items()]:
                     tensor.copy_(live[name])
             model.train(was_training)
-        grid.rows.append(row)
-        yield row
+        yield computed
 
 
 def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -216,8 +229,9 @@ class Landscape:
             coords = self._projected(snapshots, final, delta, eta)
             self.explained = [math.nan, math.nan]
         self.path = [*coords, [0.0, 0.0]]  # ...and it ends at the weights now, the origin
-        self.grid = Slice(alphas=axis(n, span), betas=axis(n, span), rows=[])
-        self._rows = slice_rows(model, loss, centre, (delta, eta), self.grid)
+        self.grid = Slice(alphas=axis(n, span), betas=axis(n, span))
+        self._model, self._loss, self._centre = model, loss, centre
+        self._directions = (delta, eta)
 
     @staticmethod
     def _projected(
@@ -236,22 +250,24 @@ class Landscape:
         """Whether every row is in."""
         return self.grid.done
 
-    def advance(self) -> None:
-        """Compute the next row (the model holds its live weights again after)."""
-        next(self._rows, None)
+    def advance(self, budget_s: float) -> None:
+        """Compute about `budget_s` of points (at least one); live weights are back after."""
+        cells = slice_cells(
+            self._model, self._loss, self._centre, self._directions, self.grid, budget_s=budget_s
+        )
+        next(cells, None)
 
     def finish(self) -> ProbeResult:
-        """Compute every row left and answer the whole slice."""
-        for _ in self._rows:
-            pass
+        """Compute every point left and answer the whole slice."""
+        self.advance(math.inf)
         return self.result()
 
     def result(self) -> ProbeResult:
         """The slice so far: rows not yet computed are NaN."""
-        n = len(self.grid.alphas)
-        loss = torch.full((len(self.grid.betas), n), math.nan)
-        for i, row in enumerate(self.grid.rows):
-            loss[i] = torch.tensor(row)
+        n, m = len(self.grid.alphas), len(self.grid.betas)
+        loss = torch.full((n * m,), math.nan)
+        loss[: len(self.grid.values)] = torch.tensor(self.grid.values)
+        loss = loss.reshape(m, n)
         path = torch.tensor(self.path, dtype=torch.float32).reshape(-1, 2)
         return ProbeResult(
             topic="landscape",
@@ -259,7 +275,8 @@ class Landscape:
             meta={
                 "alphas": self.grid.alphas,
                 "betas": self.grid.betas,
-                "rows_done": len(self.grid.rows),
+                "rows_done": len(self.grid.values) // len(self.grid.alphas),
+                "points_done": len(self.grid.values),
                 "rows": len(self.grid.betas),
                 "plane": self.plane,
                 "explained": self.explained,

@@ -572,10 +572,11 @@ class Worker:
             self.emit(wire.ProbeFrame(run_id=run.run_id, probe=frame))
 
     def landscape_row(self, run: HeldRun, *, idle: bool) -> None:
-        """One more row of the run's loss slice, within the probe budget unless idle.
+        """About one time slice more of the run's loss slice, within the probe budget.
 
-        A slice takes many rows; each is a frame (the grid so far, NaN where not yet
-        computed), so viewers watch it fill in while training goes on between rows.
+        A slice takes many such pieces; each is a frame (the grid so far, NaN where
+        not yet computed), so viewers watch it fill in while training goes on between
+        them, never held up by more than one time slice. Idle, it takes no turns.
         """
         if run.landscape is not None and run.landscape.done:
             return
@@ -586,7 +587,7 @@ class Worker:
             if run.landscape is None:
                 options = LandscapeOptions.model_validate(run.options)
                 run.landscape = run.job.landscape(options)
-            run.landscape.advance()
+            run.landscape.advance(self.options.slice_s)
             result = run.landscape.result()
             frame = payload(result, run.job.step_count, {"probe_ms": 0.0}, LANDSCAPE)
         except (ProbeError, ValidationError, ValueError, RuntimeError) as exc:

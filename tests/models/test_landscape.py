@@ -12,7 +12,7 @@ from models.landscape import (
     axis,
     filter_normalized,
     flatten,
-    slice_rows,
+    slice_cells,
     snapshot,
     trajectory,
 )
@@ -30,8 +30,8 @@ def test_a_linear_regression_slice_is_its_analytic_quadratic() -> None:
     gen = torch.Generator().manual_seed(1)
     delta = filter_normalized(centre, gen, keep_vectors=True)
     eta = filter_normalized(centre, gen, keep_vectors=True)
-    grid = Slice(alphas=axis(5, 1.0), betas=axis(5, 1.0), rows=[])
-    list(slice_rows(model, mse, centre, (delta, eta), grid))
+    grid = Slice(alphas=axis(5, 1.0), betas=axis(5, 1.0))
+    list(slice_cells(model, mse, centre, (delta, eta), grid))
     # r(a, b) = r0 + a u + b v, so L is a quadratic in (a, b) with these coefficients.
     r0 = x @ centre["weight"].T + centre["bias"] - y
     u = x @ delta["weight"].T + delta["bias"]
@@ -83,15 +83,16 @@ def test_a_slice_leaves_weights_statistics_and_generators_untouched_and_stays_ce
     weights = dict(model.named_parameters())
     gen = torch.Generator().manual_seed(3)
     directions = (filter_normalized(weights, gen), filter_normalized(weights, gen))
-    alone = Slice(alphas=axis(4, 0.5), betas=axis(4, 0.5), rows=[])
-    list(slice_rows(model, loss, centre, directions, alone))
+    alone = Slice(alphas=axis(4, 0.5), betas=axis(4, 0.5))
+    list(slice_cells(model, loss, centre, directions, alone))
     after = model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert torch.equal(torch.get_rng_state(), rng) and model.training
-    # Training between rows moves the live weights; the slice stays around its centre.
-    interleaved = Slice(alphas=alone.alphas, betas=alone.betas, rows=[])
+    # Training between points moves the live weights; the slice stays around its centre.
+    interleaved = Slice(alphas=alone.alphas, betas=alone.betas)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    for _ in slice_rows(model, loss, centre, directions, interleaved):
+    for computed in slice_cells(model, loss, centre, directions, interleaved, budget_s=0.0):
+        assert computed == 1  # no time to spare: one point at a time
         optimizer.zero_grad()
         loss(model).backward()  # type: ignore[no-untyped-call]
         optimizer.step()

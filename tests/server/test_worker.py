@@ -231,7 +231,7 @@ def test_a_paced_run_takes_its_steps_per_second_and_the_pace_changes_live(
     assert worker.runs["a"].job.step_count >= a + 10
 
 
-def test_a_watched_loss_slice_fills_in_a_row_at_a_time_between_slices(tmp_path: Path) -> None:
+def test_a_watched_loss_slice_fills_in_piece_by_piece_between_slices(tmp_path: Path) -> None:
     worker, _, events = make_worker(tmp_path)
     start(worker, "a")
     spin(worker, 30)  # some training: snapshots for the path
@@ -247,11 +247,12 @@ def test_a_watched_loss_slice_fills_in_a_row_at_a_time_between_slices(tmp_path: 
         if frames and frames[-1].meta["rows_done"] == 5:
             break
     done = [f.meta["rows_done"] for f in frames]
-    assert done == [1, 2, 3, 4, 5]  # one row per frame
+    assert done == sorted(done) and done[-1] == 5  # filled in over several frames
+    assert len(frames) >= 2
     assert steps[-1] > steps[0]  # training went on between the rows
     loss = frames[-1].arrays["loss"]
     assert loss.shape == (5, 5) and np.isfinite(loss).all()
-    assert np.isnan(frames[0].arrays["loss"][1:]).all()  # rows not yet computed
+    assert np.isnan(frames[0].arrays["loss"]).any()  # points not yet computed
     assert frames[-1].arrays["path"].shape[1] == 2 and len(frames[-1].arrays["path"]) >= 2
     # Nobody watching: the slice is dropped.
     worker.handle(wire.Watch(run_id="a", topics={}, options={}))
