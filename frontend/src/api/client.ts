@@ -11,6 +11,9 @@ import type {
   Params,
   Preset,
   ProbeInfo,
+  RaceFunction,
+  RaceRequest,
+  RaceResult,
   RunBody,
   RunRecord,
   RunSummary,
@@ -121,6 +124,10 @@ export const api = {
   /** Change training settings while the run trains: only those of its optimizer's `live` list. */
   patchTraining: (id: string, changes: TrainingPatch): Promise<RunRecord> =>
     request("PATCH", `/api/runs/${encodeURIComponent(id)}/training`, changes),
+
+  raceFunctions: (): Promise<RaceFunction[]> => request("GET", "/api/race/functions"),
+  /** Every racer's path on one function (422 naming `optimizers[i]` for a hyperparameter it does not take). */
+  race: (body: RaceRequest, signal?: AbortSignal): Promise<RaceResult> => request("POST", "/api/race", body, signal),
 };
 
 export type Api = typeof api;

@@ -124,3 +124,26 @@ export type StatusFrame = Frames.StatusFrame & { type: "status" };
 export type MetricsFrame = Frames.MetricsFrame & { type: "metrics" };
 export type ErrorFrame = Frames.ErrorFrame & { type: "error" };
 export type ServerFrame = StatusFrame | MetricsFrame | ErrorFrame;
+
+// --- the optimizer race (docs/api.md, "The optimizer race") ---
+
+export type RaceRequest = Schemas["RaceRequest"];
+export type RaceRacer = Schemas["Racer"];
+export type RaceResult = Schemas["RaceResult"];
+/** One racer's answer: its path (steps + 1 points, fewer when it diverged), loss and `stopped_at`. */
+export type RacePath = Schemas["Path"];
+
+/**
+ * One function of GET /api/race/functions. Hand-written: the server serves these as open
+ * objects (`dict[str, Any]`), shaped by models/surfaces.py's `describe`.
+ */
+export interface RaceFunction {
+  name: string;
+  doc: string;
+  formula: string;
+  params_schema: JsonSchema;
+  /** [[x_min, x_max], [y_min, y_max]]: the plotted region. */
+  domain: [[number, number], [number, number]];
+  start: [number, number];
+  minima: [number, number][];
+}
