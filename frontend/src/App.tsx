@@ -8,6 +8,7 @@ import { Help } from "./components/Help";
 import { Inspector } from "./components/Inspector";
 import { Notice } from "./components/Notice";
 import { Palette } from "./components/Palette";
+import { RaceView } from "./components/RaceView";
 import { NodePanels } from "./components/probes/NodePanels";
 import { RunBanner } from "./components/RunBanner";
 import { RunControls } from "./components/RunControls";
@@ -27,6 +28,9 @@ export function App() {
   const { store, controller } = usePlaygroundContext();
   const [help, setHelp] = useState(false);
   const toggleHelp = useCallback(() => setHelp((h) => !h), []);
+  // The race covers the playground, which stays mounted: closing it shows the page as it was.
+  const [race, setRace] = useState(false);
+  const closeRace = useCallback(() => setRace(false), []);
   const retry = useCatalog(store);
   useValidation(store);
   useHashSync(store, controller);
@@ -39,7 +43,7 @@ export function App() {
 
   return (
     <div className="app">
-      <Toolbar onHelp={toggleHelp} />
+      <Toolbar onHelp={toggleHelp} onRace={() => setRace(true)} />
       {catalogState === "error" && (
         <div className="banner failed" role="alert">
           Cannot reach the LayerLab server ({catalogError}). Is <code>layerlab serve</code> running?
@@ -69,6 +73,7 @@ export function App() {
         </aside>
       </main>
       {help && <Help onClose={toggleHelp} />}
+      {race && <RaceView onClose={closeRace} />}
     </div>
   );
 }

@@ -12,9 +12,13 @@ export interface Trace {
 
 export type Layout = Record<string, unknown>;
 
+/** A trace other than a curve (a contour, say), in Plotly's own keys. */
+export type AnyTrace = Trace | Record<string, unknown>;
+
 export interface PlotlyApi {
   newPlot(el: HTMLElement, data: Trace[], layout: Layout, config: Record<string, unknown>): Promise<unknown>;
   extendTraces(el: HTMLElement, update: { x: number[][]; y: number[][] }, indices: number[]): Promise<unknown>;
+  react(el: HTMLElement, data: AnyTrace[], layout: Layout, config: Record<string, unknown>): Promise<unknown>;
   restyle(el: HTMLElement, update: Record<string, unknown>, indices?: number[]): Promise<unknown>;
   relayout(el: HTMLElement, update: Layout): Promise<unknown>;
   purge(el: HTMLElement): void;

@@ -19,7 +19,7 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function Toolbar({ onHelp }: { onHelp: () => void }) {
+export function Toolbar({ onHelp, onRace }: { onHelp: () => void; onRace: () => void }) {
   const { store, controller } = usePlaygroundContext();
   const presets = usePlayground((s) => s.catalog.presets);
   const canUndo = usePlayground((s) => s.past.length > 0);
@@ -108,6 +108,9 @@ export function Toolbar({ onHelp }: { onHelp: () => void }) {
           title="Presentation mode: larger canvas, charts and panels, for a projector"
         >
           A+
+        </button>
+        <button type="button" onClick={onRace} data-testid="btn-race" title="Six optimizers descend one 2-D function, side by side">
+          Optimizer race
         </button>
         <button type="button" onClick={onHelp} data-testid="btn-help" title="How to use LayerLab, and the keyboard shortcuts (?)">
           ? Help
