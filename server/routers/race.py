@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from models.race import RaceError, RaceRequest, RaceResult, run_race
 from models.surfaces import SURFACES
@@ -14,10 +15,22 @@ from server.errors import ErrorList, refuse
 router = APIRouter(prefix="/api/race", tags=["race"])
 
 
-@router.get("/functions")
-def functions() -> list[dict[str, Any]]:
+class RaceFunction(BaseModel):
+    """One function of the race, as the page draws it."""
+
+    name: str
+    doc: str
+    formula: str
+    params_schema: dict[str, Any] = Field(description="Its parameters, as JSON Schema.")
+    domain: list[list[float]] = Field(description="[[x_min, x_max], [y_min, y_max]] plotted.")
+    start: list[float] = Field(description="The default start (x, y).")
+    minima: list[list[float]] = Field(description="Where its minima lie (for its defaults).")
+
+
+@router.get("/functions", response_model=list[RaceFunction])
+def functions() -> list[RaceFunction]:
     """The race's functions: formula, parameters, plotted domain, default start, minima."""
-    return [fn.describe() for fn in SURFACES.values()]
+    return [RaceFunction.model_validate(fn.describe()) for fn in SURFACES.values()]
 
 
 @router.post(
