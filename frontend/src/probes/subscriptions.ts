@@ -9,6 +9,12 @@ import type { ClientMessage } from "../api/types";
 
 export type Send = (message: ClientMessage) => boolean;
 
+/**
+ * The subscribe message's `options`: JSON values by name. The generated type reads the
+ * schema's untyped value ("a JSON value") as an object, so plain numbers need this cast.
+ */
+type SubscribeOptions = Extract<ClientMessage, { type: "subscribe" }>["options"];
+
 /** The loss landscape's options (GET /api/probes, `landscape`); sent as the subscribe message's `options`. */
 export interface LandscapeOptions {
   /** Points per side. */
@@ -169,7 +175,7 @@ export class ProbeSubscriptions {
       max_hz: this.maxHz,
       sample: this.options.sample,
       reduction: this.options.reduction,
-      options: { ...this.options.landscape },
+      options: this.options.landscape as unknown as SubscribeOptions,
     });
     if (ok) for (const t of topics) this.sent.add(t);
   }
