@@ -20,6 +20,8 @@ interface PanelProps {
   className?: string;
   /** Controls that do not need a frame (the sample picker). */
   extra?: ReactNode;
+  /** Data attributes for the tests on the panel's root, from the newest frame. */
+  attrs?: (frame: ProbeFrame | null) => Record<`data-${string}`, string | number>;
   children: (frame: ProbeFrame) => ReactNode;
 }
 
@@ -36,7 +38,7 @@ const LIVE = ["queued", "running", "paused"];
 /** After this long without a frame, the panel says that none may come. */
 export const SLOW_MS = 12_000;
 
-export function ProbePanel({ testId, title, topic, what, open = true, onToggle, className, extra, children }: PanelProps) {
+export function ProbePanel({ testId, title, topic, what, open = true, onToggle, className, extra, attrs, children }: PanelProps) {
   const run = useRunFacts();
   const frame = useProbe(open ? topic : null);
   const live = LIVE.includes(run.status);
@@ -68,6 +70,7 @@ export function ProbePanel({ testId, title, topic, what, open = true, onToggle, 
       data-state={open ? state : "closed"}
       data-step={step ?? ""}
       aria-label={typeof title === "string" ? title : undefined}
+      {...attrs?.(frame)}
     >
       <header className="probe-head">
         <h3>{title}</h3>

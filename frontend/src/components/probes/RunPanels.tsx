@@ -1,5 +1,6 @@
 // The run's views beside the curves: the decision boundary for 2-D sets; the confusion
-// matrix and a grid of predictions (as tabs) for image classification. And the
+// matrix and a grid of predictions (as tabs) for image classification; the loss
+// landscape for every set (LandscapePanel.tsx). And the
 // per-neuron thumbnails drawn on the hidden nodes of the graph. Which apply is the
 // probe registry's word (probes/topics.ts); RUN_VIEWS is what the page can draw.
 import { useMemo, useState, type ComponentType } from "react";
@@ -19,6 +20,7 @@ import {
   type PredictionCell,
 } from "../../render/draw";
 import { gridLayout, type Grid } from "../../render/layout";
+import { LossLandscapePanel } from "./LandscapePanel";
 import { percent, PRESENTATION_ZOOM, ProbeCanvas, ProbePanel } from "./ProbePanel";
 
 /** Side of the run views' drawings (they sit in the charts' row). */
@@ -34,6 +36,7 @@ const RUN_VIEWS = {
   decision_boundary: { tab: "Boundary", Panel: DecisionBoundaryPanel },
   confusion: { tab: "Confusion", Panel: ConfusionPanel },
   predictions: { tab: "Predictions", Panel: PredictionsPanel },
+  landscape: { tab: "Landscape", Panel: LossLandscapePanel },
 } satisfies Record<string, { tab: string; Panel: ComponentType }>;
 
 export type RunView = keyof typeof RUN_VIEWS;
