@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import queue
 import time
@@ -236,10 +237,12 @@ def test_a_watched_loss_slice_fills_in_piece_by_piece_between_slices(tmp_path: P
     start(worker, "a")
     spin(worker, 30)  # some training: snapshots for the path
     run = worker.runs["a"]
+    # No time to spare in a piece: one point per frame, whatever the machine's speed.
+    worker.options = dataclasses.replace(worker.options, slice_s=0.0)
     worker.handle(wire.Watch(run_id="a", topics={"landscape": 1.0}, options={"grid": 5}))
     frames = []
     steps = []
-    for _ in range(400):
+    for _ in range(2000):
         spin(worker, 1)  # a slice of training, then at most one row when the budget allows
         worker.probe_clock = 0.0  # as if time had passed: a row after every slice
         steps.append(run.job.step_count)
@@ -247,8 +250,8 @@ def test_a_watched_loss_slice_fills_in_piece_by_piece_between_slices(tmp_path: P
         if frames and frames[-1].meta["rows_done"] == 5:
             break
     done = [f.meta["rows_done"] for f in frames]
-    assert done == sorted(done) and done[-1] == 5  # filled in over several frames
-    assert len(frames) >= 2
+    assert len(frames) == 25 and [f.meta["points_done"] for f in frames] == list(range(1, 26))
+    assert done == sorted(done) and done[-1] == 5
     assert steps[-1] > steps[0]  # training went on between the rows
     loss = frames[-1].arrays["loss"]
     assert loss.shape == (5, 5) and np.isfinite(loss).all()
