@@ -2,7 +2,7 @@
 // weights, filled in a row per frame, as a contour or a 3-D surface, with the path the
 // weights took ending at a "now" point. Its options are the run's probe options (the
 // server computes one slice per run), so a change here restarts the slice.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { loadPlotly, type Layout, type PlotlyApi } from "../../charts/plotly";
 import { landscapeTraces, pathPointsDrawn, sliceOf, type LandscapeSlice, type LandscapeView, type PlotlyTrace } from "../../probes/landscape";
 import { useProbeOptions } from "../../probes/useProbe";
@@ -18,7 +18,7 @@ type Plotly = PlotlyApi & {
 
 const GRIDS = [9, 15, 25, 41, 61] as const;
 /** Side of the drawing (the run views' column is 196 px). */
-const PLOT_SIZE = 184;
+const PLOT_SIZE = 176;
 
 const PLANE_NOTES: Record<LandscapeOptions["plane"], string> = {
   random: "two random directions, each filter scaled to its weights' norm (filter normalization)",
@@ -95,17 +95,25 @@ export function LossLandscapePanel() {
       topic="landscape"
       what="loss landscape"
       className="run-probe landscape"
-      extra={controls}
       attrs={(frame) => ({ "data-rows-done": num(frame?.header.rows_done), "data-rows": num(frame?.header.rows) })}
     >
-      {(frame) => <Landscape frame={frame} view={view} log={log} asked={land} />}
+      {(frame) => <Landscape frame={frame} view={view} log={log} asked={land} controls={controls} />}
     </ProbePanel>
   );
 }
 
 const num = (v: unknown): number | string => (typeof v === "number" ? v : "");
 
-function Landscape({ frame, view, log, asked }: { frame: ProbeFrame; view: LandscapeView; log: boolean; asked: LandscapeOptions }) {
+interface LandscapeProps {
+  frame: ProbeFrame;
+  view: LandscapeView;
+  log: boolean;
+  asked: LandscapeOptions;
+  /** Below the drawing: the column is short, and the slice is what one comes to see. */
+  controls: ReactNode;
+}
+
+function Landscape({ frame, view, log, asked, controls }: LandscapeProps) {
   const slice = useMemo(() => sliceOf(frame), [frame]);
   if (!slice) return <p className="muted">This frame has no loss grid.</p>;
   // The frame shown until the slice asked anew sends its first row.
@@ -127,6 +135,7 @@ function Landscape({ frame, view, log, asked }: { frame: ProbeFrame; view: Lands
             : "a random plane through the weights"}
         ; loss on {slice.samples ?? "?"} training samples
       </p>
+      {controls}
     </>
   );
 }
