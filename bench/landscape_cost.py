@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         train_for(worker, 2.0)  # warmed up, and some snapshots for the path
         alone = [train_for(worker, 1.5)]
         watch = {"grid": args.grid, "samples": args.samples}
-        worker.handle(wire.Watch(run_id="r", topics={"landscape": 1.0}, options=watch))
+        worker.handle(wire.Watch(run_id="r", topics={"loss_landscape": 1.0}, options=watch))
         held = worker.runs["r"]
         began, steps = time.perf_counter(), held.job.step_count
         while held.landscape is None or not held.landscape.done:

@@ -270,7 +270,7 @@ class Landscape:
         loss = loss.reshape(m, n)
         path = torch.tensor(self.path, dtype=torch.float32).reshape(-1, 2)
         return ProbeResult(
-            topic="landscape",
+            topic="loss_landscape",
             node=None,
             meta={
                 "alphas": self.grid.alphas,

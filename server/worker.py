@@ -49,7 +49,7 @@ log = logging.getLogger("layerlab.worker")
 PROBE_SHARE = 0.07  # share of the worker's time probes aim at (the ceiling is 10%)
 PROBE_SLACK_S = 0.25  # an asked-for probe may run this far ahead of the probe budget
 PACE_BURST_S = 0.1  # a paced run takes at most this much of its pace's steps at once
-LANDSCAPE = "landscape"  # the probe computed a row at a time, between slices
+LANDSCAPE = "loss_landscape"  # the probe computed a row at a time, between slices
 MAX_INSPECTED = 4  # ended runs kept loaded for probes
 CURVE_POINTS = 100  # a run evaluates at least this often over its max_steps, whatever its length
 
@@ -193,6 +193,14 @@ def readable_error(exc: BaseException, memory_cap: int | None = None) -> str:
     if isinstance(exc, DatasetError):
         return f"dataset {exc.field}: {exc.message}"
     return f"training stopped on an error: {exc}"
+
+
+def landscape_options(options: wire.ProbeOptions) -> LandscapeOptions | None:
+    """The loss landscape's own options among a viewer's (None when they are not valid)."""
+    try:
+        return LandscapeOptions.model_validate(options)
+    except ValidationError:
+        return None
 
 
 def payload(
@@ -373,7 +381,9 @@ class Worker:
                 self.drop(run.run_id)
                 run.checkpoint.unlink(missing_ok=True)
             case wire.Watch():
-                if LANDSCAPE not in cmd.topics or cmd.options != run.options:
+                if LANDSCAPE not in cmd.topics or landscape_options(
+                    cmd.options
+                ) != landscape_options(run.options):
                     run.landscape = None  # nobody watches it, or it is asked anew: start over
                 run.watch = dict(cmd.topics)
                 run.options = cmd.options

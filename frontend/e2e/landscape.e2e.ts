@@ -61,7 +61,7 @@ describe("the loss landscape", () => {
     await page.getByTestId("max-steps-input").fill("100000");
     await expect.poll(async () => (await page.getByTestId("spec-errors").textContent()) ?? "", { timeout: 10_000 }).toContain("valid network");
     // A run view for every dataset: a tab beside the decision boundary.
-    await page.getByTestId("tab-landscape").click();
+    await page.getByTestId("tab-loss_landscape").click();
     await page.getByTestId("btn-play").click();
     await expect.poll(async () => (await page.getByTestId("run-status").textContent()) ?? "", { timeout: 30_000 }).toContain("running");
     // The controls come with the first frame, under its drawing; a smaller grid starts the slice over.

@@ -236,7 +236,7 @@ _ENTRIES: tuple[ProbeDef[Any], ...] = (
         _confusion,
     ),
     ProbeDef(
-        "landscape",
+        "loss_landscape",
         "The training loss on a 2-D slice around the weights (Li et al. 2018), with the "
         "path the weights took.",
         "run",

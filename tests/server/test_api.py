@@ -409,7 +409,7 @@ def test_the_loss_landscape_of_a_run_through_rest(client: TestClient) -> None:
     client.post(f"/api/runs/{run_id}/step", json={"n": 60})
     wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] == 60, what="60 steps")
     answer = client.get(
-        f"/api/runs/{run_id}/probes/landscape", params={"grid": 7, "plane": "trajectory"}
+        f"/api/runs/{run_id}/probes/loss_landscape", params={"grid": 7, "plane": "trajectory"}
     )
     assert answer.status_code == 200, answer.json()
     body = answer.json()
@@ -420,7 +420,7 @@ def test_the_loss_landscape_of_a_run_through_rest(client: TestClient) -> None:
     bad = wait_until(
         lambda: (
             (
-                r := client.get(f"/api/runs/{run_id}/probes/landscape", params={"grid": 1000})
+                r := client.get(f"/api/runs/{run_id}/probes/loss_landscape", params={"grid": 1000})
             ).status_code
             != 429
             and r

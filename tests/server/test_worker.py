@@ -239,7 +239,7 @@ def test_a_watched_loss_slice_fills_in_piece_by_piece_between_slices(tmp_path: P
     run = worker.runs["a"]
     # No time to spare in a piece: one point per frame, whatever the machine's speed.
     worker.options = dataclasses.replace(worker.options, slice_s=0.0)
-    worker.handle(wire.Watch(run_id="a", topics={"landscape": 1.0}, options={"grid": 5}))
+    worker.handle(wire.Watch(run_id="a", topics={"loss_landscape": 1.0}, options={"grid": 5}))
     frames = []
     steps = []
     for _ in range(2000):
@@ -257,6 +257,14 @@ def test_a_watched_loss_slice_fills_in_piece_by_piece_between_slices(tmp_path: P
     assert loss.shape == (5, 5) and np.isfinite(loss).all()
     assert np.isnan(frames[0].arrays["loss"]).any()  # points not yet computed
     assert frames[-1].arrays["path"].shape[1] == 2 and len(frames[-1].arrays["path"]) >= 2
-    # Nobody watching: the slice is dropped.
+    # Another probe's option (the feature maps' sample) leaves the slice as it is...
+    worker.handle(
+        wire.Watch(run_id="a", topics={"loss_landscape": 1.0}, options={"grid": 5, "sample": 3})
+    )
+    assert run.landscape is not None and run.landscape.done
+    # ...a landscape option starts it over...
+    worker.handle(wire.Watch(run_id="a", topics={"loss_landscape": 1.0}, options={"grid": 7}))
+    assert run.landscape is None
+    # ...and nobody watching drops it.
     worker.handle(wire.Watch(run_id="a", topics={}, options={}))
     assert run.landscape is None

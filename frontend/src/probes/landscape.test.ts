@@ -8,7 +8,7 @@ function frame(done: number, path: number[][] = [[0.5, 0.5], [0.2, -0.1], [0, 0]
   const loss = new Float32Array(9).fill(Number.NaN);
   for (let i = 0; i < done; i++) for (let j = 0; j < 3; j++) loss[i * 3 + j] = 1 + i + 10 * j;
   const header = {
-    topic: "landscape",
+    topic: "loss_landscape",
     node: null,
     step: 40,
     dtype: "float32",

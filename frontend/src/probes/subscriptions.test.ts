@@ -144,7 +144,7 @@ describe("ProbeSubscriptions", () => {
     const { subs, tick, sent, send } = setup();
     subs.attach(send);
     subs.connected();
-    subs.want("landscape");
+    subs.want("loss_landscape");
     tick.run();
     sent.length = 0;
     const grid9 = { ...LANDSCAPE, grid: 9 };
@@ -154,8 +154,8 @@ describe("ProbeSubscriptions", () => {
     subs.want("erf:c1");
     tick.run();
     expect(sent).toEqual([
-      { type: "subscribe", topics: ["landscape"], max_hz: 10, sample: 0, reduction: "abs", options: grid9 },
-      { type: "subscribe", topics: ["landscape"], max_hz: 10, sample: 0, reduction: "abs", options: { ...grid9, seed: 1 } },
+      { type: "subscribe", topics: ["loss_landscape"], max_hz: 10, sample: 0, reduction: "abs", options: grid9 },
+      { type: "subscribe", topics: ["loss_landscape"], max_hz: 10, sample: 0, reduction: "abs", options: { ...grid9, seed: 1 } },
       // A later subscribe keeps them: the server takes each message's options as the run's.
       { type: "subscribe", topics: ["erf:c1"], max_hz: 10, sample: 0, reduction: "abs", options: { ...grid9, seed: 1 } },
     ]);

@@ -92,7 +92,7 @@ export function LossLandscapePanel() {
     <ProbePanel
       testId="panel-loss-landscape"
       title="Loss landscape"
-      topic="landscape"
+      topic="loss_landscape"
       what="loss landscape"
       className="run-probe landscape"
       attrs={(frame) => ({ "data-rows-done": num(frame?.header.rows_done), "data-rows": num(frame?.header.rows) })}

@@ -36,7 +36,7 @@ const RUN_VIEWS = {
   decision_boundary: { tab: "Boundary", Panel: DecisionBoundaryPanel },
   confusion: { tab: "Confusion", Panel: ConfusionPanel },
   predictions: { tab: "Predictions", Panel: PredictionsPanel },
-  landscape: { tab: "Landscape", Panel: LossLandscapePanel },
+  loss_landscape: { tab: "Landscape", Panel: LossLandscapePanel },
 } satisfies Record<string, { tab: string; Panel: ComponentType }>;
 
 export type RunView = keyof typeof RUN_VIEWS;
