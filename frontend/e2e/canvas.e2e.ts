@@ -2,17 +2,13 @@
 // laid out without overlaps and readable; a layer dropped on an edge goes into it; deleting
 // a middle layer joins its neighbours; a missed handle selects no text; receptive fields
 // show on the nodes. Screenshots go to frontend/test-output/canvas-*.png.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { launch, openPage, type OpenPage } from "./browser";
-import { REPO } from "./server";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
+import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
-const OUTPUT = join(REPO, "frontend", "test-output");
-let browser: Browser;
-let current: OpenPage | null = null;
+const suite = browserSuite();
 
 interface Box {
   x: number;
@@ -32,29 +28,8 @@ interface Spec {
   edges: { source: string; target: string }[];
 }
 
-beforeAll(async () => {
-  browser = await launch();
-  mkdirSync(OUTPUT, { recursive: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  const opened = current;
-  current = null;
-  if (!opened) return;
-  const errors = [...opened.errors];
-  await opened.context.close();
-  expect(errors, "console errors on the page").toEqual([]);
-});
-
 async function open(): Promise<Page> {
-  current = await openPage(browser, `${baseUrl}/`);
-  const { page } = current;
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await page.getByTestId("palette-linear").waitFor();
+  const page = await suite.open(`${baseUrl}/`, { width: 1280, height: 720 });
   await expect.poll(() => page.getByTestId("preset-select").locator("option").count()).toBeGreaterThan(1);
   return page;
 }
@@ -141,7 +116,7 @@ describe("the canvas", () => {
       expect(Object.keys(boxes).sort(), preset.name).toEqual((network?.nodes ?? []).map((n) => n.id).sort());
       expect(overlapping(boxes), preset.name).toEqual([]);
       expect(await nodeTextPx(page), `${preset.name}: node text on the screen (px)`).toBeGreaterThanOrEqual(10);
-      await page.screenshot({ path: join(OUTPUT, `canvas-${preset.name}.png`) });
+      await page.screenshot({ path: join(SHOTS, `canvas-${preset.name}.png`) });
     }
   });
 
@@ -165,7 +140,7 @@ describe("the canvas", () => {
     expect(after).toHaveLength(before.length + 1);
     await expect.poll(() => text(page, "shape-batchnorm1"), { timeout: 10_000 }).toBe("[16, 8, 8]");
     expect(await text(page, "spec-errors")).toContain("valid network");
-    await page.screenshot({ path: join(OUTPUT, "canvas-inserted.png") });
+    await page.screenshot({ path: join(SHOTS, "canvas-inserted.png") });
 
     await page.getByTestId("btn-undo").click();
     await expect.poll(() => links(page)).toEqual(before);
@@ -191,7 +166,7 @@ describe("the canvas", () => {
     expect(joined.some((l) => l.includes("a1"))).toBe(false);
     expect(joined).toHaveLength(count - 1);
     await expect.poll(() => text(page, "spec-errors"), { timeout: 10_000 }).toContain("valid network");
-    await page.screenshot({ path: join(OUTPUT, "canvas-reconnected.png") });
+    await page.screenshot({ path: join(SHOTS, "canvas-reconnected.png") });
 
     await page.getByTestId("btn-undo").click();
     await page.getByTestId("node-a1").waitFor();
@@ -237,7 +212,7 @@ describe("the canvas", () => {
     }
     // The later layers see more of the image, in bigger steps.
     expect(await text(page, "rf-p2")).not.toBe(await text(page, "rf-c1"));
-    await page.getByTestId("node-c2").screenshot({ path: join(OUTPUT, "canvas-receptive-field.png") });
+    await page.getByTestId("node-c2").screenshot({ path: join(SHOTS, "canvas-receptive-field.png") });
   });
 
   test("5. a drag that misses a handle selects no text on the page; an error stays one line on its node", async () => {
@@ -274,6 +249,6 @@ describe("the canvas", () => {
     expect(now.height - was.height).toBeLessThanOrEqual(line + 4);
     expect(line).toBeLessThan(20);
     expect(overlapping(withError)).toEqual([]);
-    await page.getByTestId("node-fc").screenshot({ path: join(OUTPUT, "canvas-error.png") });
+    await page.getByTestId("node-fc").screenshot({ path: join(SHOTS, "canvas-error.png") });
   });
 });

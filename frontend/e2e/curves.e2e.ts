@@ -1,35 +1,13 @@
 // Curves worth watching, in real Chromium against the real server: XOR with one hidden
 // layer, 2,000 steps at full speed, still draws its accuracy from step 0 with at least
 // a hundred points, whatever the machine's speed.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { launch, openPage, type OpenPage } from "./browser";
-import { REPO } from "./server";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
+import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
-const SHOTS = join(REPO, "frontend", "test-output");
-let browser: Browser;
-let current: OpenPage | null = null;
-
-beforeAll(async () => {
-  browser = await launch();
-  mkdirSync(SHOTS, { recursive: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  const opened = current;
-  current = null;
-  if (!opened) return;
-  const errors = [...opened.errors];
-  await opened.context.close();
-  expect(errors, "console errors on the page").toEqual([]);
-});
+const suite = browserSuite();
 
 /** The x values of each trace Plotly drew in a chart, by trace name. */
 function traces(page: Page, testId: string): Promise<Record<string, number[]>> {
@@ -43,9 +21,7 @@ function traces(page: Page, testId: string): Promise<Record<string, number[]>> {
 
 describe("curves", () => {
   test("XOR's 2,000 steps draw the accuracy from step 0 with at least 100 points", async () => {
-    current = await openPage(browser, `${baseUrl}/`);
-    const { page } = current;
-    await page.getByTestId("palette-linear").waitFor();
+    const page = await suite.open(`${baseUrl}/`);
     await expect.poll(() => page.getByTestId("preset-select").locator("option").count(), { timeout: 15_000 }).toBeGreaterThan(1);
     await page.getByTestId("preset-select").selectOption("xor-hidden");
     await expect.poll(async () => (await page.getByTestId("spec-errors").textContent()) ?? "", { timeout: 10_000 }).toContain("valid network");

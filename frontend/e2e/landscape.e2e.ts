@@ -1,36 +1,15 @@
 // The loss landscape of a training spiral run in real Chromium against the real server:
 // the slice fills in row by row, draws as contours and as a 3-D surface with the
 // weights' path on it, and is asked anew on the trajectory plane.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { launch, openPage, type OpenPage } from "./browser";
-import { REPO } from "./server";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
+import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
-const SHOTS = join(REPO, "frontend", "test-output");
-let browser: Browser;
-let current: OpenPage | null = null;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  const opened = current;
-  current = null;
-  if (!opened) return;
-  const errors = [...opened.errors];
+const suite = browserSuite({
   // The run would otherwise train on beside the next file's tests.
-  await opened.page.getByTestId("btn-reset").click();
-  await opened.context.close();
-  expect(errors, "console errors on the page").toEqual([]);
+  beforeClose: (opened) => opened.page.getByTestId("btn-reset").click(),
 });
 
 const attr = async (page: Page, testId: string, name: string): Promise<string> =>
@@ -54,9 +33,7 @@ async function filled(page: Page, grid: number): Promise<void> {
 
 describe("the loss landscape", () => {
   test("a running spiral run's slice fills in, draws with its path as contours and in 3-D, and on the trajectory plane", async () => {
-    current = await openPage(browser, `${baseUrl}/`);
-    const { page } = current;
-    await page.getByTestId("palette-linear").waitFor();
+    const page = await suite.open(`${baseUrl}/`);
     await page.getByTestId("dataset-select").selectOption("spiral");
     await page.getByTestId("max-steps-input").fill("100000");
     await expect.poll(async () => (await page.getByTestId("spec-errors").textContent()) ?? "", { timeout: 10_000 }).toContain("valid network");

@@ -2,37 +2,16 @@
 // see shapes and errors, train, and reload from the link.
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { launch, openPage, type OpenPage } from "./browser";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
 import { REPO, startServer } from "./server";
+import { browserSuite } from "./suite";
 
 const baseUrl = inject("baseUrl");
-let browser: Browser;
-let current: OpenPage | null = null;
+const suite = browserSuite();
 
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  const opened = current;
-  current = null;
-  if (!opened) return;
-  const errors = [...opened.errors];
-  await opened.context.close();
-  expect(errors, "console errors on the page").toEqual([]);
-});
-
-async function open(hash = "", url = baseUrl): Promise<Page> {
-  current = await openPage(browser, `${url}/${hash}`);
-  const { page } = current;
-  await page.getByTestId("palette-linear").waitFor();
-  return page;
+function open(hash = "", url = baseUrl): Promise<Page> {
+  return suite.open(`${url}/${hash}`);
 }
 
 interface RunRead {
@@ -442,8 +421,8 @@ describe("the playground", () => {
       await page.getByTestId("btn-reset").click();
       await expect.poll(() => text(page, "run-status")).toContain("idle");
       // The browser reports the refused reconnects itself; nothing else may be an error.
-      if (current) {
-        current.errors = current.errors.filter((e) => !/WebSocket connection to .* failed/.test(e));
+      if (suite.current) {
+        suite.current.errors = suite.current.errors.filter((e) => !/WebSocket connection to .* failed/.test(e));
       }
     } finally {
       await server.stop();

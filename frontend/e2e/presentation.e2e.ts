@@ -2,17 +2,13 @@
 // larger canvas nodes and chart text, every panel on screen (or scrolling inside its own
 // container), the loaded demo said on the page and marked in the menu, the guide beside the
 // shortcuts. Screenshots go to frontend/test-output/presentation-*.png.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, inject, test } from "vitest";
-import { launch, openPage, type OpenPage } from "./browser";
-import { REPO } from "./server";
+import type { Page } from "playwright-core";
+import { describe, expect, inject, test } from "vitest";
+import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
-const SHOTS = join(REPO, "frontend", "test-output");
-let browser: Browser;
-let current: OpenPage | null = null;
+const suite = browserSuite();
 
 interface PresetEntry {
   name: string;
@@ -20,29 +16,8 @@ interface PresetEntry {
   doc: string;
 }
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  const opened = current;
-  current = null;
-  if (!opened) return;
-  const errors = [...opened.errors];
-  await opened.context.close();
-  expect(errors, "console errors on the page").toEqual([]);
-});
-
 async function open(): Promise<Page> {
-  current = await openPage(browser, `${baseUrl}/`);
-  const { page } = current;
-  await page.setViewportSize({ width: 1280, height: 720 });
-  await page.getByTestId("palette-linear").waitFor();
+  const page = await suite.open(`${baseUrl}/`, { width: 1280, height: 720 });
   await expect.poll(() => page.getByTestId("preset-select").locator("option").count(), { timeout: 15_000 }).toBeGreaterThan(1);
   return page;
 }

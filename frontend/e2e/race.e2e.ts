@@ -1,35 +1,13 @@
 // The optimizer race in real Chromium against the real server: six paths drawn, another
 // function raced again, a click moves the start, a learning rate changed mid-animation.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, expect, inject, test } from "vitest";
-import { launch, openPage, type OpenPage } from "./browser";
-import { REPO } from "./server";
+import type { Page } from "playwright-core";
+import { expect, inject, test } from "vitest";
+import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
-const SHOTS = join(REPO, "frontend", "test-output");
+const suite = browserSuite();
 const KEYS = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"];
-let browser: Browser;
-let current: OpenPage | null = null;
-
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  const opened = current;
-  current = null;
-  if (!opened) return;
-  const errors = [...opened.errors];
-  await opened.context.close();
-  expect(errors, "console errors on the page").toEqual([]);
-});
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `race-${name}.png`) });
 const plotAttr = (page: Page, name: string) => page.getByTestId("race-plot").getAttribute(name);
@@ -38,9 +16,7 @@ const starts = (page: Page) => Promise.all(KEYS.map((k) => pathAttr(page, k, "da
 
 /** The race open, its first race drawn. */
 async function openRace(): Promise<Page> {
-  current = await openPage(browser, `${baseUrl}/`);
-  const { page } = current;
-  await page.getByTestId("palette-linear").waitFor();
+  const page = await suite.open(`${baseUrl}/`);
   await page.getByTestId("btn-race").click();
   await page.getByTestId("race-view").waitFor();
   await expect.poll(() => plotAttr(page, "data-paths"), { timeout: 15_000 }).toBe("6");

@@ -1,17 +1,13 @@
 // The page's runs in real Chromium against the real server: a reload finds its run
 // again, the runs list stops, opens and deletes runs, invalid settings block Play with
 // the reason, the speed control reaches the run, and a finished run can be inspected.
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
-import { launch, openPage, type OpenPage } from "./browser";
-import { REPO } from "./server";
+import type { Page } from "playwright-core";
+import { beforeEach, describe, expect, inject, test } from "vitest";
+import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
-const SHOTS = join(REPO, "frontend", "test-output");
-let browser: Browser;
-let current: OpenPage | null = null;
+const suite = browserSuite();
 
 interface Summary {
   id: string;
@@ -64,34 +60,13 @@ async function leftOver(name: string): Promise<string> {
   return run.id;
 }
 
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
 // Each test starts from a server without runs, so that counts are its own.
 beforeEach(async () => {
   for (const run of await allRuns()) await api("DELETE", `/api/runs/${run.id}`);
 });
 
-afterEach(async () => {
-  const opened = current;
-  current = null;
-  if (!opened) return;
-  const errors = [...opened.errors];
-  await opened.context.close();
-  expect(errors, "console errors on the page").toEqual([]);
-});
-
-async function open(path = "/"): Promise<Page> {
-  current = await openPage(browser, `${baseUrl}${path}`);
-  const { page } = current;
-  await page.getByTestId("palette-linear").waitFor();
-  return page;
+function open(path = "/"): Promise<Page> {
+  return suite.open(`${baseUrl}${path}`);
 }
 
 const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
@@ -162,7 +137,7 @@ describe("the page's runs", () => {
     expect(await text(page, "run-status")).toContain("idle");
     expect(await page.getByTestId("run-error").count()).toBe(0);
     // The browser itself logs the 404 of the look-up; nothing else may be an error.
-    if (current) current.errors = current.errors.filter((e) => !/status of 404/.test(e));
+    if (suite.current) suite.current.errors = suite.current.errors.filter((e) => !/status of 404/.test(e));
   });
 
   test("3. the runs list shows the server's runs; it stops, deletes and opens them", async () => {
@@ -230,7 +205,7 @@ describe("the page's runs", () => {
     await page.getByTestId("max-steps-input").fill("2000000");
     await expect.poll(() => page.getByTestId("max-steps-refused").count(), { timeout: 10_000 }).toBe(1);
     // The browser itself logs the refused PATCH; nothing else may be an error.
-    if (current) current.errors = current.errors.filter((e) => !/status of 422/.test(e));
+    if (suite.current) suite.current.errors = suite.current.errors.filter((e) => !/status of 422/.test(e));
     expect(await text(page, "max-steps-refused")).toContain("keeps 100000: at most 1000000");
     expect(await page.getByTestId("max-steps-input").inputValue()).toBe("100000");
     expect((await readRun(id)).config.training.max_steps).toBe(100000);
