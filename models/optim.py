@@ -84,8 +84,8 @@ class TrainingConfig(BaseModel):
         return OPTIMIZERS[self.optimizer]
 
 
-class TrainingPatch(BaseModel):
-    """Training settings that may change while a run trains (PATCH /api/runs/{id}/training)."""
+class Hyperparameters(BaseModel):
+    """Optimizer hyperparameters, each optional: those given change (a patch, a racer)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -97,6 +97,11 @@ class TrainingPatch(BaseModel):
     beta2: Beta2 | None = None
     alpha: Alpha | None = None
     eps: Eps | None = None
+
+
+class TrainingPatch(Hyperparameters):
+    """Training settings that may change while a run trains (PATCH /api/runs/{id}/training)."""
+
     batch_size: BatchSize | None = None
     max_steps: MaxSteps | None = None
     max_steps_per_s: Pace | None = None

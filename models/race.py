@@ -9,18 +9,7 @@ import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.errors import SpecError
-from models.optim import (
-    Alpha,
-    Beta1,
-    Beta2,
-    Eps,
-    Lr,
-    Momentum,
-    Nesterov,
-    TrainingConfig,
-    WeightDecay,
-    optimizer_def,
-)
+from models.optim import Hyperparameters, TrainingConfig, optimizer_def
 from models.run import field_errors
 from models.surfaces import Surface, surface
 
@@ -28,29 +17,18 @@ ESCAPE = 1e6  # a racer this far from the origin has diverged
 GRID = 81  # points per axis of the contour grid sent with a race
 MAX_STEPS = 5000
 MAX_RACERS = 8
-HYPERPARAMETERS = ("lr", "momentum", "nesterov", "weight_decay", "beta1", "beta2", "alpha", "eps")
 
 
-class Racer(BaseModel):
+class Racer(Hyperparameters):
     """One optimizer in the race: a registry name and the hyperparameters it takes."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(description="An optimizer from GET /api/optimizers.")
     label: str | None = Field(None, max_length=60, description="Its name on the plot.")
-    lr: Lr | None = None
-    momentum: Momentum | None = None
-    nesterov: Nesterov | None = None
-    weight_decay: WeightDecay | None = None
-    beta1: Beta1 | None = None
-    beta2: Beta2 | None = None
-    alpha: Alpha | None = None
-    eps: Eps | None = None
 
     def training(self) -> TrainingConfig:
         """Its settings as training settings; ValueError for one the optimizer does not take."""
         entry = optimizer_def(self.name)
-        given = self.model_dump(include=set(HYPERPARAMETERS), exclude_none=True)
+        given = self.model_dump(include=set(Hyperparameters.model_fields), exclude_none=True)
         ignored = sorted(set(given) - set(entry.hyperparameters))
         if ignored:
             takes = ", ".join(entry.hyperparameters)

@@ -25,8 +25,6 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any, assert_never
 
-from pydantic import JsonValue
-
 from models.checkpoint import copy_weights
 from models.device import resolve_device
 from models.optim import TrainingConfig, TrainingPatch
@@ -708,17 +706,6 @@ class RunManager:
         node: str | None,
         options: wire.ProbeOptions,
         timeout: float = 30.0,
-    ) -> dict[str, JsonValue]:
-        """One probe computed now by the worker (RunNotFoundError, RunStateError, ProbeFailed)."""
-        return (await self._probe(run_id, topic, node, options, timeout)).as_json()
-
-    async def _probe(
-        self,
-        run_id: str,
-        topic: str,
-        node: str | None,
-        options: wire.ProbeOptions,
-        timeout: float = 30.0,
     ) -> wire.ProbePayload:
         """A probe of the run's live model, or of its saved weights when the worker lets go."""
         record = self.get(run_id)
@@ -756,7 +743,7 @@ class RunManager:
         """One stream frame of a probe topic from a run's saved weights (it trains no more)."""
         for _ in range(SAVED_FRAME_TRIES):
             try:
-                p = await self._probe(run_id, topic, None, options)
+                p = await self.probe(run_id, topic, None, options)
             except ProbeBusyError as exc:
                 await asyncio.sleep(exc.retry_after_s)
                 continue

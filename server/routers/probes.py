@@ -79,4 +79,4 @@ async def probe(
         raise HTTPException(429, str(exc), headers={"Retry-After": retry}) from exc
     except TimeoutError as exc:
         raise HTTPException(504, "the training worker did not answer in time") from exc
-    return ProbeReading.model_validate(reading)
+    return ProbeReading.model_validate(reading.as_json())

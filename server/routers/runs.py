@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models.errors import InvalidSpecError, SpecError
 from models.optim import TrainingPatch
-from models.run import DatasetRef, field_errors, parse_run
+from models.run import DatasetRef, RunConfig, field_errors, parse_run
 from models.train import MetricsRow
 from server.deps import ManagerDep, SettingsDep, StoreDep
 from server.errors import ErrorList, refuse
@@ -35,6 +36,18 @@ class StepRequest(BaseModel):
     n: int = Field(1, ge=1, le=100_000, description="Steps to take, then pause.")
 
 
+def _checked(
+    body: Any, settings: SettingsDep, manager: ManagerDep, detail: str
+) -> RunConfig | JSONResponse:
+    """The run body parsed and within the server's limits, or its 422 with every problem."""
+    try:
+        config = parse_run(body)
+    except InvalidSpecError as exc:
+        return refuse(422, detail, exc.errors)
+    errors = check_run(config, settings, manager.flops_per_s, manager.device)
+    return refuse(422, detail, errors) if errors else config
+
+
 def _record(store: StoreDep, run_id: str) -> RunRecord:
     """The run or a 404."""
     record = store.get_run(run_id)
@@ -56,14 +69,8 @@ def create_run(
     body: Annotated[dict[str, Any], Body(description="name, network, dataset, training, device")],
 ) -> Any:
     """Create a run (not started)."""
-    try:
-        config = parse_run(body)
-    except InvalidSpecError as exc:
-        return refuse(422, "the run is invalid", exc.errors)
-    errors = check_run(config, settings, manager.flops_per_s, manager.device)
-    if errors:
-        return refuse(422, "the run is invalid", errors)
-    return store.create_run(config)
+    config = _checked(body, settings, manager, "the run is invalid")
+    return config if isinstance(config, JSONResponse) else store.create_run(config)
 
 
 class ForkRequest(BaseModel):
@@ -107,13 +114,9 @@ def fork_run(
     body["name"] = fork.name or f"{source.config.name} (fork)"[:200]
     if fork.dataset is not None:
         body["dataset"] = fork.dataset.model_dump(mode="json")
-    try:
-        config = parse_run(body)
-    except InvalidSpecError as exc:
-        return refuse(422, "the fork is invalid", exc.errors)
-    errors = check_run(config, settings, manager.flops_per_s, manager.device)
-    if errors:
-        return refuse(422, "the fork is invalid", errors)
+    config = _checked(body, settings, manager, "the fork is invalid")
+    if isinstance(config, JSONResponse):
+        return config
     try:
         return manager.fork(source, config, weights=fork.weights == "current")
     except RunStateError as exc:
