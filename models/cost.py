@@ -2,10 +2,11 @@
 
 Forward FLOPs of a node: a layer with weights does a multiply-add per weight at each
 output position (2 x weights x positions; exact for linear and conv2d, an upper bound
-for strided transposed convolutions), and every layer touches each of its input and
-output values once. Backward costs about twice the forward. Memory: each node's output
-is kept for the backward pass and gets a gradient of the same size (float32), and each
-weight has its value, its gradient and up to two optimizer slots.
+for strided transposed convolutions; once per sample where weights are not shared),
+and every layer touches each of its input and output values once. Backward costs about
+twice the forward. Memory: each node's output is kept for the backward pass and gets a
+gradient of the same size (float32), and each weight has its value, its gradient and up
+to two optimizer slots.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def estimate_step(report: ShapeReport, batch_size: int) -> StepCost:
         out = report.shapes.get(node)
         inputs = sum(_numel(report.shapes.get(src)) for src in graph.inputs.get(node, ()))
         weights = report.params.get(node, 0)
-        work[node] = 2 * weights * _positions(out) + max(inputs, _numel(out))
+        uses = _positions(out) if graph.layer(node).shares_weights else 1
+        work[node] = 2 * weights * uses + max(inputs, _numel(out))
         sizes[node] = _numel(out)
     return StepCost(
         flops=BACKWARD_FACTOR * sum(work.values()) * batch_size,

@@ -210,6 +210,10 @@ class Landscape:
         params = {n: p.detach() for n, p in model.named_parameters()}
         centre = snapshot(model)
         final = flatten(params)
+        if not bool(torch.isfinite(final).all()):
+            raise ValueError("the weights are not finite (the run diverged): no loss surface")
+        # A snapshot taken as the run diverged has no place on the plane.
+        snapshots = [s for s in snapshots if bool(torch.isfinite(s).all())]
         span, n = options.span, options.grid
         self.plane = (
             "trajectory" if options.plane == "trajectory" and len(snapshots) >= 2 else "random"

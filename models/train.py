@@ -32,6 +32,7 @@ from models.shapes import infer_shapes
 
 EVAL_CHUNK = 1024
 SNAPSHOTS = 40  # weight snapshots kept over a run, for the loss landscape's trajectory
+SNAPSHOT_FIRST_EVERY = 50  # steps between the first snapshots; doubled each time they thin
 SNAPSHOT_MAX_PARAMS = 2_000_000  # larger networks keep none (40 copies would be too big)
 
 
@@ -162,7 +163,9 @@ class Trainer:
         self.snapshots: list[torch.Tensor] = []
         n_params = sum(p.numel() for p in self.model.parameters())
         self._snapshot_every = (
-            max(1, self.config.max_steps // SNAPSHOTS) if n_params <= SNAPSHOT_MAX_PARAMS else 0
+            max(1, min(self.config.max_steps // SNAPSHOTS, SNAPSHOT_FIRST_EVERY))
+            if n_params <= SNAPSHOT_MAX_PARAMS
+            else 0
         )
         self._take_snapshot()
 
@@ -220,27 +223,38 @@ class Trainer:
                 metrics=self._row(None, 0.0, 0, evaluate), diverged=self.diverged, done=self.done
             )
         model, optimizer, objective = self.model, self.optimizer, self.objective
-        bs = self.batch_size
         losses: list[torch.Tensor] = []
         start = time.perf_counter()
         model.train()
         with self._own_rng():
             for _ in range(n):
-                if self._cursor + bs > self.info.n_train:
-                    self._x_epoch, self._t_epoch = self._shuffled()
-                    self._cursor = 0
-                xb = self._x_epoch[self._cursor : self._cursor + bs]
-                tb = self._t_epoch[self._cursor : self._cursor + bs]
-                self._cursor += bs
+                xb, tb = self.next_batch()
                 loss = objective.loss(model(xb), tb)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
                 losses.append(loss.detach())
-        stacked = torch.stack(losses)
+        return self.record(torch.stack(losses), time.perf_counter() - start, evaluate=evaluate)
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next minibatch of inputs and targets in this run's order (a new epoch's order
+        when the current one is used up)."""
+        bs = self.batch_size
+        if self._cursor + bs > self.info.n_train:
+            self._x_epoch, self._t_epoch = self._shuffled()
+            self._cursor = 0
+        xb = self._x_epoch[self._cursor : self._cursor + bs]
+        tb = self._t_epoch[self._cursor : self._cursor + bs]
+        self._cursor += bs
+        return xb, tb
+
+    def record(self, stacked: torch.Tensor, elapsed: float, *, evaluate: bool) -> StepResult:
+        """Count steps taken elsewhere (their losses, in order) as this run's: step count,
+        divergence at the first non-finite loss, snapshots, and the metrics row."""
+        n = len(stacked)
+        bs = self.batch_size
         finite = torch.isfinite(stacked)
         train_loss = float(stacked.mean())  # the one device sync per call
-        elapsed = time.perf_counter() - start
         self.wall_s += elapsed
         first_bad = None if bool(finite.all()) else int((~finite).nonzero()[0, 0])
         taken = n if first_bad is None else first_bad + 1
@@ -260,12 +274,14 @@ class Trainer:
         return StepResult(metrics=row, diverged=self.diverged, done=self.done)
 
     def _take_snapshot(self) -> None:
-        """Keep the weights now; past SNAPSHOTS kept, every other one is dropped."""
+        """Keep the weights now; past SNAPSHOTS kept, every other one goes and the gap doubles."""
         if not self._snapshot_every:
             return
         self.snapshots.append(flatten(dict(self.model.named_parameters())))
+        # A path shows from the first minutes of a long run, and still spans the whole run.
         if len(self.snapshots) > SNAPSHOTS:
             self.snapshots = self.snapshots[::2]
+            self._snapshot_every *= 2
 
     def landscape(self, options: LandscapeOptions) -> Landscape:
         """A loss slice around the weights now, on the first training samples (eval mode)."""

@@ -82,6 +82,9 @@ class Layer(ABC, Generic[P]):
     max_inputs: ClassVar[int | None] = 1
     # False for layers whose true gradient is zero everywhere (the step).
     trainable_by_gradient: ClassVar[bool] = True
+    # Whether each weight is applied at every output position (a convolution's are);
+    # False where each position has weights of its own, each used once per sample.
+    shares_weights: ClassVar[bool] = True
     examples: ClassVar[tuple[Example, ...]] = ()
 
     def parse(self, raw: dict[str, Any]) -> P:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import Field, model_validator
 from torch import nn
@@ -23,7 +23,7 @@ from models.layers.base import (
     require_image,
     window_out,
 )
-from models.layers.init import InitParams, apply_init
+from models.layers.init import InitParams, apply_init, set_bias
 
 AXES = ("high", "wide")
 GroupsInt = Annotated[int, Field(ge=1, le=4096)]
@@ -41,6 +41,46 @@ class ConvParams(InitParams):
     bias: bool = Field(True, description="Add a learned bias per filter.")
 
 
+PaddingMode = Literal["zeros", "circular", "reflect", "replicate"]
+
+
+class Conv2dParams(ConvParams):
+    """Params of conv2d: a convolution's, and what its padding is filled with."""
+
+    padding_mode: PaddingMode = Field(
+        "zeros",
+        description="What padding holds: zeros; circular wraps the image around (a shift "
+        "then shifts the output exactly); reflect mirrors it; replicate repeats the edge.",
+    )
+
+
+class Windows(Protocol):
+    """Params that place sliding windows: a convolution's, a locally connected layer's."""
+
+    @property
+    def kernel_size(self) -> int | tuple[int, int]: ...
+    @property
+    def stride(self) -> int | tuple[int, int]: ...
+    @property
+    def padding(self) -> int | tuple[int, int]: ...
+    @property
+    def dilation(self) -> int | tuple[int, int]: ...
+
+
+def windows_out(layer: str, p: Windows, h: int, w: int) -> tuple[int, int]:
+    """How many window positions fit down and across an h x w input (or ShapeError)."""
+    k, s, pad, d = pair(p.kernel_size), pair(p.stride), pair(p.padding), pair(p.dilation)
+    field = "dilation" if max(d) > 1 else "kernel_size"
+    oh = window_out(layer, AXES[0], h, k=k[0], s=s[0], p=pad[0], d=d[0], kernel_field=field)
+    ow = window_out(layer, AXES[1], w, k=k[1], s=s[1], p=pad[1], d=d[1], kernel_field=field)
+    return oh, ow
+
+
+def windows_field(p: Windows, field: Field2d) -> Field2d:
+    """The receptive field after sliding windows over an input with this field."""
+    return field.conv(pair(p.kernel_size), pair(p.stride), pair(p.padding), pair(p.dilation))
+
+
 def check_groups(p: ConvParams, c_in: int) -> None:
     """Raise a ShapeError unless both channel counts divide into the groups."""
     if c_in % p.groups:
@@ -53,11 +93,11 @@ def check_groups(p: ConvParams, c_in: int) -> None:
         )
 
 
-class Conv2d(Layer[ConvParams]):
+class Conv2d(Layer[Conv2dParams]):
     type = "conv2d"
     category = "convolution"
     doc = "Slides learned filters over the image; each filter's weights are shared at every place."
-    Params = ConvParams
+    Params = Conv2dParams
     examples = (
         Example({"out_channels": 4, "kernel_size": 3}, ((1, 8, 8),)),
         Example({"out_channels": 8, "kernel_size": 3, "padding": 1, "stride": 2}, ((3, 9, 10),)),
@@ -74,23 +114,27 @@ class Conv2d(Layer[ConvParams]):
             ((3, 17, 15),),
         ),
         Example({"out_channels": 2, "kernel_size": 1, "init": "ones"}, ((5, 4, 4),)),
+        Example({"out_channels": 3, "padding": 1, "padding_mode": "circular"}, ((2, 6, 7),)),
+        Example({"out_channels": 2, "padding": 2, "padding_mode": "reflect"}, ((1, 5, 5),)),
     )
 
-    def output_shape(self, p: ConvParams, inputs: Sequence[Shape]) -> Shape:
+    def output_shape(self, p: Conv2dParams, inputs: Sequence[Shape]) -> Shape:
         c, h, w = require_image("conv2d", inputs[0])
         check_groups(p, c)
-        k, s, pad, d = pair(p.kernel_size), pair(p.stride), pair(p.padding), pair(p.dilation)
-        field = "dilation" if max(d) > 1 else "kernel_size"
-        oh = window_out("conv2d", AXES[0], h, k=k[0], s=s[0], p=pad[0], d=d[0], kernel_field=field)
-        ow = window_out("conv2d", AXES[1], w, k=k[1], s=s[1], p=pad[1], d=d[1], kernel_field=field)
-        return (p.out_channels, oh, ow)
+        if p.padding_mode != "zeros" and max(pair(p.padding)) >= min(h, w):
+            raise ShapeError(
+                "padding",
+                f"{p.padding_mode} padding takes its values from the image: it must be less "
+                f"than the input's {min(h, w)} pixels.",
+            )
+        return (p.out_channels, *windows_out("conv2d", p, h, w))
 
-    def param_count(self, p: ConvParams, inputs: Sequence[Shape]) -> int:
+    def param_count(self, p: Conv2dParams, inputs: Sequence[Shape]) -> int:
         c = inputs[0][0]
         kh, kw = pair(p.kernel_size)
         return p.out_channels * (c // p.groups) * kh * kw + (p.out_channels if p.bias else 0)
 
-    def build(self, p: ConvParams, inputs: Sequence[Shape]) -> nn.Module:
+    def build(self, p: Conv2dParams, inputs: Sequence[Shape]) -> nn.Module:
         module = nn.Conv2d(
             inputs[0][0],
             p.out_channels,
@@ -100,16 +144,16 @@ class Conv2d(Layer[ConvParams]):
             dilation=pair(p.dilation),
             groups=p.groups,
             bias=p.bias,
+            padding_mode=p.padding_mode,
         )
         apply_init(module, p.init, p.value)
+        set_bias(module, p.bias_init)
         return module
 
     def receptive(
-        self, p: ConvParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
+        self, p: Conv2dParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
     ) -> Field2d:
-        return fields[0].conv(
-            pair(p.kernel_size), pair(p.stride), pair(p.padding), pair(p.dilation)
-        )
+        return windows_field(p, fields[0])
 
 
 class ConvTransposeParams(ConvParams):
@@ -192,6 +236,7 @@ class ConvTranspose2d(Layer[ConvTransposeParams]):
             bias=p.bias,
         )
         apply_init(module, p.init, p.value)
+        set_bias(module, p.bias_init)
         return module
 
     def receptive(

@@ -20,7 +20,7 @@ from models.layers.base import (
     numel,
     one_input,
 )
-from models.layers.init import InitParams, apply_init
+from models.layers.init import InitParams, apply_init, set_bias
 
 DimInt = Annotated[int, Field(ge=1, le=4096)]
 
@@ -131,6 +131,7 @@ class Linear(Layer[LinearParams]):
         (n_in,) = one_input(inputs)
         module = nn.Linear(n_in, p.out_features, bias=p.bias)
         apply_init(module, p.init, p.value)
+        set_bias(module, p.bias_init)
         return module
 
 

@@ -38,6 +38,21 @@ class InitParams(LayerParams):
             f"uniform: the bound a of U(-a, a) (default {UNIFORM_BOUND}). Ignored otherwise."
         ),
     )
+    bias_init: float | None = Field(
+        None,
+        ge=-100.0,
+        le=100.0,
+        description="The biases' starting value (none: as the scheme starts them). A negative "
+        "one starts ReLU units switched off.",
+    )
+
+
+@torch.no_grad()
+def set_bias(module: nn.Module, value: float | None) -> None:
+    """Start `module.bias` (if it has one) at `value`; None leaves it as it is."""
+    bias = getattr(module, "bias", None)
+    if value is not None and isinstance(bias, torch.Tensor):
+        nn.init.constant_(bias, value)
 
 
 @torch.no_grad()

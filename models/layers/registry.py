@@ -5,7 +5,16 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from models.layers import activations, conv, core, merge, normalization, pooling, regularization
+from models.layers import (
+    activations,
+    conv,
+    core,
+    local,
+    merge,
+    normalization,
+    pooling,
+    regularization,
+)
 from models.layers.base import Layer
 
 _ALL: tuple[Layer[Any], ...] = (
@@ -17,6 +26,7 @@ _ALL: tuple[Layer[Any], ...] = (
     conv.Conv2d(),
     conv.ConvTranspose2d(),
     conv.Upsample(),
+    local.LocallyConnected2d(),
     pooling.MaxPool2d(),
     pooling.AvgPool2d(),
     pooling.GlobalAvgPool(),

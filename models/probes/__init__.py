@@ -6,7 +6,7 @@ from models.probes.erf import effective_receptive_field
 from models.probes.feature_maps import feature_maps
 from models.probes.hooks import capture_outputs, inspection
 from models.probes.params import gradient_stats, weight_stats
-from models.probes.predictions import confusion, predictions, segmentation_masks
+from models.probes.predictions import confusion, predictions, segmentation_masks, tiled
 
 __all__ = [
     "activation_stats",
@@ -19,5 +19,6 @@ __all__ = [
     "inspection",
     "predictions",
     "segmentation_masks",
+    "tiled",
     "weight_stats",
 ]

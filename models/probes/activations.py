@@ -11,13 +11,18 @@ from models.probes.hooks import capture_outputs, inspection
 from models.probes.result import ProbeResult
 from models.probes.stats import summary
 
+RECTIFIERS = ("relu", "leaky_relu", "prelu")  # units that switch off below zero
 SATURATION = 0.99  # |tanh| or sigmoid distance from its range's ends, past which a unit saturates
 
 
 @torch.no_grad()
 def activation_stats(net: Network, node: str, x: torch.Tensor) -> ProbeResult:
     """Statistics of `node`'s output over the batch x (eval mode; the model is left as it was)."""
-    with inspection(net), capture_outputs(net, [node]) as out:
+    with (
+        inspection(net),
+        capture_outputs(net, [node]) as out,
+        capture_outputs(net, [node], inputs=True) as into,
+    ):
         net(x)
     values = out[node]
     kind = net.graph.types[node]
@@ -26,13 +31,15 @@ def activation_stats(net: Network, node: str, x: torch.Tensor) -> ProbeResult:
         "output_shape": list(values.shape[1:]),
         **summary(values),
     }
-    # A unit (a feature, or a channel at any pixel) is dead if it is never positive on the batch.
-    per_unit = (
-        values.transpose(0, 1).reshape(values.shape[1], -1) if values.dim() > 1 else values[None]
-    )
-    result["dead_fraction"] = (
-        float((per_unit.amax(dim=1) <= 0).float().mean()) if kind == "relu" else None
-    )
+    # A unit (a feature, or a channel at any pixel) is switched off if what comes into it is
+    # never positive on the batch: dead for a ReLU (no gradient can bring it back), asleep
+    # for a leaky one (its small slope still passes a gradient that may wake it).
+    if kind in RECTIFIERS:
+        pre = into[node]
+        per_unit = pre.transpose(0, 1).reshape(pre.shape[1], -1) if pre.dim() > 1 else pre[None]
+        result["dead_fraction"] = float((per_unit.amax(dim=1) <= 0).float().mean())
+    else:
+        result["dead_fraction"] = None
     if kind == "tanh":
         result["saturated_fraction"] = float((values.abs() > SATURATION).float().mean())
     elif kind == "sigmoid":

@@ -25,14 +25,16 @@ def inspection(model: nn.Module) -> Iterator[None]:
 
 
 @contextmanager
-def capture_outputs(net: Network, nodes: Collection[str]) -> Iterator[dict[str, torch.Tensor]]:
-    """Forward hooks that record the named nodes' outputs; removed on exit, even on error."""
+def capture_outputs(
+    net: Network, nodes: Collection[str], *, inputs: bool = False
+) -> Iterator[dict[str, torch.Tensor]]:
+    """Forward hooks that record the named nodes' outputs (or first inputs); removed on exit."""
     captured: dict[str, torch.Tensor] = {}
     handles: list[RemovableHandle] = []
 
     def hook_for(node: str):  # type: ignore[no-untyped-def]
-        def hook(module: nn.Module, args: object, output: torch.Tensor) -> None:
-            captured[node] = output
+        def hook(module: nn.Module, args: tuple[torch.Tensor, ...], output: torch.Tensor) -> None:
+            captured[node] = args[0] if inputs else output
 
         return hook
 

@@ -20,11 +20,15 @@ from models.landscape import Landscape, LandscapeOptions
 from models.objectives import Objective
 from models.probes.activations import activation_stats
 from models.probes.boundary import decision_boundary
+from models.probes.correlation import pixel_correlation
 from models.probes.erf import effective_receptive_field
 from models.probes.feature_maps import feature_maps
+from models.probes.normalization import NORM_TYPES, normalization_axes
 from models.probes.params import gradient_stats, weight_stats
-from models.probes.predictions import confusion, predictions, segmentation_masks
+from models.probes.predictions import confusion, predictions, segmentation_masks, tiled
 from models.probes.result import ProbeResult
+from models.probes.shift import shift_test
+from models.probes.toeplitz import MatrixTooLargeError, NotLinearError, conv_matrix
 
 BATCH = 64  # probe batch: the first samples of the test set, the same every time
 
@@ -61,6 +65,7 @@ class Applies(BaseModel):
     skip_types: list[str] = Field(
         default_factory=list, description="Node types it is not offered for."
     )
+    only_types: list[str] | None = Field(None, description="The node types it is offered for.")
     output_rank: int | None = Field(None, description="Rank the node's output shape must have.")
     needs_params: bool = Field(False, description="The node must have trainable parameters.")
     input_rank: int | None = Field(None, description="Rank the dataset's input shape must have.")
@@ -80,6 +85,7 @@ class Applies(BaseModel):
         """Whether the node rules hold."""
         return (
             node_type not in self.skip_types
+            and (self.only_types is None or node_type in self.only_types)
             and (self.output_rank is None or len(shape) == self.output_rank)
             and (params > 0 or not self.needs_params)
         )
@@ -99,6 +105,26 @@ class SampleOptions(BaseModel):
     sample: int = Field(0, ge=0, le=1_000_000, description="Index of the test sample shown.")
 
 
+class ShiftOptions(SampleOptions):
+    """Which test sample, and how far it is shifted."""
+
+    pixels: int = Field(1, ge=1, le=16, description="Pixels the input moves right (wrapping).")
+
+
+class SceneOptions(BaseModel):
+    """Which scenes are labelled: the test set's, or larger ones made of them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    image_size: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="0: the test scenes; else scenes about this many pixels across, made of "
+        "test scenes side by side (a fully convolutional network labels any size).",
+    )
+
+
 class ErfOptions(BaseModel):
     """How gradients are reduced to a map."""
 
@@ -115,6 +141,16 @@ class BoundaryOptions(BaseModel):
     resolution: int = Field(48, ge=8, le=128, description="Grid points per side.")
 
 
+class MatrixOptions(BaseModel):
+    """The input the layer's matrix is drawn for."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    size: int = Field(
+        6, ge=1, le=32, description="A convolution's input side (at most the node's own)."
+    )
+
+
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
@@ -128,9 +164,18 @@ class ProbeDef(Generic[OptionsT]):
     applies: Applies
     Options: type[OptionsT]
     compute: Callable[[Probed, str, OptionsT], ProbeResult]  # node is "" for run probes
+    # Of the data alone, not the weights: one frame per viewer, not one per step.
+    static: bool = False
 
 
 _NODE_SKIP = ["input", "output"]
+
+
+def _conv_matrix(on: Probed, node: str, o: MatrixOptions) -> ProbeResult:
+    try:
+        return conv_matrix(on.model, node, o.size)
+    except (MatrixTooLargeError, NotLinearError) as exc:
+        raise ProbeError(str(exc)) from exc
 
 
 def _sample(on: Probed, node: str, o: SampleOptions) -> ProbeResult:
@@ -138,6 +183,15 @@ def _sample(on: Probed, node: str, o: SampleOptions) -> ProbeResult:
     if o.sample >= n:
         raise ProbeError(f"sample must be 0..{n - 1}")
     return feature_maps(on.model, node, on.data.x_test[o.sample])
+
+
+def _shift(on: Probed, node: str, o: ShiftOptions) -> ProbeResult:
+    n, width = len(on.data.x_test), on.info.input_shape[-1]
+    if o.sample >= n:
+        raise ProbeError(f"sample must be 0..{n - 1}")
+    if o.pixels >= width:
+        raise ProbeError(f"pixels must be less than the image's width, {width}")
+    return shift_test(on.model, node, on.data.x_test[o.sample], o.pixels)
 
 
 def _test_batch(on: Probed) -> tuple[Any, Any]:
@@ -162,10 +216,17 @@ def _confusion(on: Probed, node: str, o: NoOptions) -> ProbeResult:
     return confusion(on.model, on.data.x_test, on.data.y_test, on.info.n_classes)
 
 
-def _segmentation(on: Probed, node: str, o: NoOptions) -> ProbeResult:
+def _segmentation(on: Probed, node: str, o: SceneOptions) -> ProbeResult:
     if on.info.task != "segmentation":
         raise ProbeError("segmentation needs a segmentation dataset")
-    return segmentation_masks(on.model, *_test_batch(on), on.info.n_classes)
+    x, y = _test_batch(on)
+    tiles = max(1, round(o.image_size / x.shape[-1])) if o.image_size else 1
+    if len(x) < tiles**2:
+        raise ProbeError(f"image_size: {tiles}x{tiles} test scenes are needed, there are {len(x)}")
+    try:
+        return segmentation_masks(on.model, tiled(x, tiles), tiled(y, tiles), on.info.n_classes)
+    except ValueError as exc:
+        raise ProbeError(str(exc)) from exc
 
 
 _ENTRIES: tuple[ProbeDef[Any], ...] = (
@@ -184,6 +245,24 @@ _ENTRIES: tuple[ProbeDef[Any], ...] = (
         Applies(skip_types=_NODE_SKIP, output_rank=3),
         SampleOptions,
         _sample,
+    ),
+    ProbeDef(
+        "normalization",
+        "Which axes the layer normalizes: the mean and spread of what enters it and of the "
+        "same normalized, per channel over the batch, per sample, per sample and channel.",
+        "node",
+        Applies(only_types=list(NORM_TYPES)),
+        NoOptions,
+        lambda on, node, o: normalization_axes(on.model, node, _test_batch(on)[0]),
+    ),
+    ProbeDef(
+        "shift",
+        "The node's maps for a test image and for it shifted sideways: how exactly they "
+        "shift with it (equivariance) and how much they change (pooling's stability).",
+        "node",
+        Applies(skip_types=_NODE_SKIP, output_rank=3, input_rank=3),
+        ShiftOptions,
+        _shift,
     ),
     ProbeDef(
         "erf",
@@ -210,6 +289,15 @@ _ENTRIES: tuple[ProbeDef[Any], ...] = (
         Applies(skip_types=_NODE_SKIP, needs_params=True),
         NoOptions,
         lambda on, node, o: gradient_stats(on.model, on.objective, *_test_batch(on), node),
+    ),
+    ProbeDef(
+        "conv_matrix",
+        "The layer unrolled into the dense matrix it equals on this input (a convolution's "
+        "is block-Toeplitz: shared, shifted weights and mostly zeros).",
+        "node",
+        Applies(only_types=["conv2d", "locally_connected2d"]),
+        MatrixOptions,
+        _conv_matrix,
     ),
     ProbeDef(
         "decision_boundary",
@@ -245,11 +333,21 @@ _ENTRIES: tuple[ProbeDef[Any], ...] = (
         lambda on, node, o: on.landscape(o).finish(),
     ),
     ProbeDef(
+        "pixel_correlation",
+        "How alike two pixels of the training images are against their distance, with the "
+        "fitted power law: the locality convolutions are built for.",
+        "run",
+        Applies(input_rank=3),
+        NoOptions,
+        lambda on, node, o: pixel_correlation(on.data.x_train),
+        static=True,
+    ),
+    ProbeDef(
         "segmentation",
         "Predicted label maps beside the true ones, for test scenes.",
         "run",
         Applies(tasks=["segmentation"]),
-        NoOptions,
+        SceneOptions,
         _segmentation,
     ),
 )

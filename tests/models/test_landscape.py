@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import math
 
+import pytest
 import torch
 from torch import nn
 
 from models.landscape import (
+    Landscape,
+    LandscapeOptions,
     Slice,
     axis,
     filter_normalized,
@@ -16,6 +20,8 @@ from models.landscape import (
     snapshot,
     trajectory,
 )
+from models.train import SNAPSHOT_FIRST_EVERY, SNAPSHOTS, Trainer
+from tests.models.helpers import mlp
 
 
 def test_a_linear_regression_slice_is_its_analytic_quadratic() -> None:
@@ -113,3 +119,38 @@ def test_a_trajectory_on_a_plane_is_recovered_with_its_distances() -> None:
         d_seen = torch.dist(torch.tensor(coords[i]), torch.tensor(coords[j]))
         assert abs(float(d_true) - float(d_seen)) < 1e-9
     assert flatten({"b": torch.ones(2), "a": torch.zeros(3)}).tolist() == [0, 0, 0, 1, 1]
+
+
+def test_a_diverged_snapshot_is_left_off_the_path_and_diverged_weights_have_no_slice() -> None:
+    model = nn.Linear(3, 1)
+    x, y = torch.randn(16, 3), torch.randn(16, 1)
+
+    def loss(m: nn.Module) -> torch.Tensor:
+        return nn.functional.mse_loss(m(x), y)
+
+    now = flatten(dict(model.named_parameters())).detach()
+    diverged = torch.full_like(now, math.nan)
+    for plane in ("random", "trajectory"):
+        options = LandscapeOptions(grid=3, samples=16, plane=plane)
+        land = Landscape(model, loss, options, [now + 1.0, diverged, now + 0.5])
+        assert len(land.path) == 3 and all(map(math.isfinite, itertools.chain(*land.path)))
+    with torch.no_grad():
+        model.weight[0, 0] = math.inf
+    with pytest.raises(ValueError, match="diverged"):
+        Landscape(model, loss, LandscapeOptions(grid=3, samples=16), [now])
+
+
+def test_a_long_run_has_a_path_early_and_keeps_one_that_spans_it() -> None:
+    trainer = Trainer(mlp([8]), "xor", {"max_steps": 1_000_000, "seed": 0})
+    for _ in range(2):
+        trainer.step(SNAPSHOT_FIRST_EVERY, evaluate=False)
+    # Saved weights after a hundred steps of a million: a trajectory to draw already.
+    assert len(trainer.snapshots) == 3
+    for _ in range(SNAPSHOTS * 3):
+        trainer.step(SNAPSHOT_FIRST_EVERY, evaluate=False)
+    steps = trainer.step_count
+    kept = len(trainer.snapshots)
+    assert SNAPSHOTS // 2 <= kept <= SNAPSHOTS
+    # Evenly spaced from step 0 to now: each gap the same number of steps.
+    gap = trainer._snapshot_every
+    assert (kept - 1) * gap <= steps < kept * gap

@@ -36,7 +36,7 @@ def test_registry_has_every_contract_type() -> None:
     contract = (  # noqa: SIM905
         "input output linear conv2d conv_transpose2d maxpool2d avgpool2d global_avgpool upsample "
         "flatten relu leaky_relu prelu sigmoid tanh gelu elu softplus step identity batchnorm "
-        "layernorm groupnorm instancenorm dropout dropout2d add concat"
+        "layernorm groupnorm instancenorm dropout dropout2d add concat locally_connected2d"
     ).split()
     assert sorted(LAYERS) == sorted(contract)
     assert [entry["type"] for entry in layer_catalog()] == list(LAYERS)
@@ -116,3 +116,16 @@ def test_step_gradient_rules() -> None:
 def test_layer_reference_is_current() -> None:
     path = Path(__file__).resolve().parents[2] / "docs" / "layers.md"
     assert path.read_text(encoding="utf-8") == render(), "run: python -m models.layers.docs"
+
+
+@pytest.mark.parametrize("kind", ["linear", "conv2d", "conv_transpose2d", "locally_connected2d"])
+def test_bias_init_starts_every_bias_there_whatever_the_scheme(kind: str) -> None:
+    params: dict[str, Any] = {"bias_init": -1.5}
+    params |= {"out_features": 3} if kind == "linear" else {"out_channels": 3}
+    for scheme in ("default", "kaiming"):
+        module = LAYERS[kind].build(
+            LAYERS[kind].Params.model_validate({**params, "init": scheme}),
+            [(4,)] if kind == "linear" else [(2, 6, 6)],
+        )
+        bias = module.bias
+        assert isinstance(bias, torch.Tensor) and bool((bias == -1.5).all())

@@ -20,6 +20,20 @@ CASES: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
     "spiral mlp": (PRESETS["spiral-mlp"]["run"]["network"], "spiral", {}),
     "plane regression": (mlp([8], out=1, loss="mse"), "plane", {}),
     "digits cnn": (PRESETS["digits-cnn"]["run"]["network"], "digits", {}),
+    "normed cnn": (
+        chain(
+            ("conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+            ("batchnorm", {}),
+            ("relu", {}),
+            ("groupnorm", {"num_groups": 2}),
+            ("instancenorm", {}),
+            ("layernorm", {}),
+            ("global_avgpool", {}),
+            ("linear", {"out_features": 10}),
+        ),
+        "digits",
+        {},
+    ),
     "segmentation": (
         chain(
             ("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}),

@@ -18,8 +18,10 @@ from models.probes import (
     gradient_stats,
     predictions,
     segmentation_masks,
+    tiled,
     weight_stats,
 )
+from models.probes.dispatch import ProbeError, run_probe
 from models.probes.erf import erf_map, spread
 from models.train import Trainer
 from tests.models.helpers import chain, mlp
@@ -196,6 +198,29 @@ def test_segmentation_masks_and_iou() -> None:
     assert result.arrays["pred"].shape == (2, 16, 16) and result.arrays["true"].shape == (2, 16, 16)
     assert len(result.meta["iou"]) == 5
     assert all(v is None or 0 <= v <= 1 for v in result.meta["iou"])
+
+
+def test_scenes_tile_into_larger_ones_in_reading_order() -> None:
+    x = torch.arange(8.0).reshape(8, 1, 1, 1).expand(8, 1, 2, 2)  # scene i is all i
+    big = tiled(x, 2)
+    assert big.shape == (2, 1, 4, 4)
+    assert big[0, 0].tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]
+    assert tiled(x[:, 0], 2).shape == (2, 4, 4)  # label maps, [N, H, W]
+    assert torch.equal(tiled(x, 1), x)
+
+
+def test_the_segmentation_probe_labels_larger_scenes_made_of_test_scenes() -> None:
+    spec = chain(("conv2d", {"out_channels": 5, "kernel_size": 3, "padding": 1}))
+    trainer = Trainer(spec, "segmentation", dataset_params={"n_samples": 100, "image_size": 16})
+    big = run_probe(trainer, "segmentation", options={"image_size": 32})
+    assert big.meta["image_size"] == 32 and big.arrays["pred"].shape[1:] == (32, 16 * 2)
+    with pytest.raises(ProbeError, match="image_size"):
+        run_probe(trainer, "segmentation", options={"image_size": 256})  # 256 scenes needed
+    # A network that answers one score per class for the whole image labels no pixel.
+    classifier = Trainer(chain(("flatten", {}), ("linear", {"out_features": 10})), "digits")
+    x = classifier.data.x_test[:4]
+    with pytest.raises(ValueError, match="fully convolutional"):
+        segmentation_masks(classifier.model, x, torch.zeros(4, 8, 8, dtype=torch.long), 10)
 
 
 def test_probes_on_a_residual_network() -> None:

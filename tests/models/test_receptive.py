@@ -116,6 +116,15 @@ layer_strategy = st.one_of(
         st.integers(0, 2),
         st.integers(1, 2),
     ),
+    st.builds(  # unshared weights, the same windows: the same field
+        lambda k, s, p: (
+            "locally_connected2d",
+            {"out_channels": 1, "kernel_size": k, "stride": s, "padding": p, "init": "ones"},
+        ),
+        st.integers(1, 4),
+        st.integers(1, 2),
+        st.integers(0, 2),
+    ),
     st.builds(
         lambda k, s: ("avgpool2d", {"kernel_size": k, "stride": s, "padding": k // 2}),
         st.integers(1, 3),
