@@ -22,12 +22,15 @@ from starlette.types import Scope
 from models.run import field_errors
 from server import __version__
 from server.bodies import BodyGuard
+from server.class_views import GridCache
 from server.datalock import DataDirLock
 from server.errors import ErrorList
 from server.guard import RequestGuard
 from server.hub import Hub
 from server.manager import RunManager
-from server.routers import meta, networks, probes, race, runs, stream
+from server.ratelimit import Attempts
+from server.roster import Roster, RosterError
+from server.routers import classes, meta, networks, probes, race, runs, stream
 from server.settings import Limits, Settings
 from server.sockets import TransportHandle
 from server.store import Store
@@ -109,6 +112,9 @@ async def _serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
         hub,
         manager,
     )
+    app.state.roster = Roster(store, settings.limits.max_classes, settings.limits.max_members)
+    app.state.grids = GridCache()
+    app.state.join_attempts = Attempts(settings.limits.max_join_failures)
     app.state.previews = threading.BoundedSemaphore(PREVIEWS_AT_ONCE)
     app.state.notes = notes
     manager.start()
@@ -168,6 +174,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             status_code=422, content={"detail": "invalid request", "errors": errors}
         )
 
+    @app.exception_handler(RosterError)
+    async def roster_refused(request: Request, exc: RosterError) -> JSONResponse:
+        # A class action that cannot be done (no such class, ended, full) is a refusal too.
+        body = ErrorList(detail=str(exc), errors=[]).model_dump(mode="json")
+        return JSONResponse(status_code=exc.status, content=body)
+
     @app.exception_handler(StarletteHTTPException)
     async def refused(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Every refusal in the contract's shape, a plain 404 or 405 included.
@@ -193,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meta.router,
         networks.router,
         runs.router,
+        classes.router,
         probes.router,
         race.router,
         stream.router,

@@ -45,9 +45,11 @@ TRANSITIONS: Final[dict[RunStatus, dict[RunAction, RunStatus]]] = {
         "stop": "stopped",
         "update": "paused",
     },
-    "completed": {},
-    "stopped": {},
-    "failed": {},
+    # Pausing or stopping an ended run asks for what holds already (it does not train): a
+    # client whose status is a moment behind (the run completed as it pressed) gets the run.
+    "completed": {"pause": "completed", "stop": "completed"},
+    "stopped": {"pause": "stopped", "stop": "stopped"},
+    "failed": {"pause": "failed", "stop": "failed"},
 }
 
 # Accepted but not offered: repeats of what the run does already (as its status says).
@@ -61,6 +63,7 @@ ALREADY: Final[frozenset[tuple[RunStatus, RunAction]]] = frozenset(
         ("running", "start"),
         ("running", "resume"),
         ("paused", "pause"),
+        *((status, action) for status in TERMINAL for action in ("pause", "stop")),
     }
 )
 
@@ -70,7 +73,6 @@ _REFUSED: Final[dict[RunAction, str]] = {
     "pause": "the run is {status}; only a running run can pause",
     "resume": "the run is {status}; only a paused run can resume",
     "step": "the run is {status}; it cannot take more steps",
-    "stop": "the run is already {status}",
     "update": "the run is {status}; its settings can no longer change",
 }
 _REFUSED_HERE: Final[dict[tuple[RunStatus, RunAction], str]] = {

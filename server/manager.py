@@ -45,7 +45,7 @@ from server.lifecycle import (
 from server.messages import StatusFrame
 from server.probe_frames import pack_probe
 from server.settings import Settings
-from server.store import RunRecord, Store
+from server.store import Owner, RunRecord, Store
 from server.worker import Beacon, WorkerOptions, checkpoint_name, init_name, worker_main
 
 log = logging.getLogger("layerlab.manager")
@@ -53,7 +53,8 @@ log = logging.getLogger("layerlab.manager")
 SLOW_DEVICE_FLOPS = 2e9
 MAX_PROBLEMS = 10  # distinct problems kept for /api/health
 MAX_RESPAWN_WAIT_S = 30.0  # longest wait before starting a worker that keeps failing to start
-SAVED_FRAME_TRIES = 5  # a frame from saved weights waits this many times for probe time
+SAVED_FRAME_WAIT_S = 120.0  # a frame from saved weights waits this long at most for probe time
+MAX_PIECED_PROBE_S = 300.0  # a probe computed in pieces (the loss slice) gives up after this long
 
 __all__ = ["ProbeBusyError", "ProbeFailedError", "RunManager", "RunNotFoundError", "RunStateError"]
 
@@ -191,6 +192,7 @@ class RunManager:
         self.store = store
         self.hub = hub
         self.held: set[str] = set()  # runs loaded in the current worker
+        self.spotlit: set[str] = set()  # runs a teacher shows their class: a large share
         self.worker: WorkerHandle | None = None
         self.lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -280,6 +282,7 @@ class RunManager:
             checkpoint_s=s.checkpoint_s,
             torch_threads=s.torch_threads,
             memory_bytes=s.limits.worker_bytes(),
+            fuse=s.fuse,
         )
 
     def _spawn(self) -> None:
@@ -579,8 +582,14 @@ class RunManager:
 
     def _load(self, record: RunRecord, *, paused: bool, steps: int = 0) -> None:
         """Have the worker load a run (from its checkpoint if it has one)."""
-        limit = self.settings.limits.max_runs
-        if not self.store.admit(record.id, ACTIVE, limit):
+        limit, mine = self.settings.limits.max_runs, self.settings.limits.max_member_runs
+        if not self.store.admit(record.id, ACTIVE, limit, mine):
+            owner = self.store.owner(record.id)
+            if owner and owner.owner_id and self.store.active_of(owner.owner_id, ACTIVE) >= mine:
+                raise RunStateError(
+                    f"you have {mine} active runs, as many as one member of a class may; "
+                    "stop one of them first"
+                )
             raise RunStateError(
                 f"the server's limit of {limit} active runs is reached; stop or delete a run first"
             )
@@ -599,8 +608,28 @@ class RunManager:
                 steps=steps,
                 watch=self.watched(record.id),
                 options=self.probe_options.get(record.id, {}),
+                share=self._share(record.id),
             )
         )
+        if record.id in self.spotlit:
+            self._send(wire.Spotlight(run_id=record.id, on=True))
+
+    def spotlight(self, run_id: str | None, previous: str | None = None) -> None:
+        """Give the run a teacher shows a large share of the worker (and take it from the last)."""
+        for target, on in ((previous, False), (run_id, True)):
+            if target is None or (target == previous == run_id):
+                continue
+            if on:
+                self.spotlit.add(target)
+            else:
+                self.spotlit.discard(target)
+            if target in self.held:
+                self._send(wire.Spotlight(run_id=target, on=on))
+
+    def _share(self, run_id: str) -> str | None:
+        """Whose worker time the run shares: its student's in a class, else its own."""
+        owner = self.store.owner(run_id)
+        return None if owner is None or owner.owner_id is None else f"member:{owner.owner_id}"
 
     def control(self, run_id: str, action: ControlAction, n: int = 1) -> RunRecord:
         """Apply start, pause, resume, step or stop through the lifecycle table."""
@@ -614,6 +643,8 @@ class RunManager:
                     self._send(wire.Resume(run_id=run_id))
                 else:
                     self._load(record, paused=False)
+            case "pause" if record.status in TERMINAL:
+                pass  # ended already (a paused run's pause still goes on: it stops steps)
             case "pause":
                 if held:
                     self._send(wire.Pause(run_id=run_id))
@@ -622,6 +653,8 @@ class RunManager:
                     self._send(wire.Step(run_id=run_id, n=n))
                 else:
                     self._load(record, paused=True, steps=n)
+            case "stop" if target == record.status:
+                pass  # ended already
             case "stop":
                 if held:
                     self._send(wire.Stop(run_id=run_id))
@@ -705,9 +738,15 @@ class RunManager:
         topic: str,
         node: str | None,
         options: wire.ProbeOptions,
+        *,
         timeout: float = 30.0,
+        on_piece: Callable[[wire.ProbePayload], None] | None = None,
     ) -> wire.ProbePayload:
-        """A probe of the run's live model, or of its saved weights when the worker lets go."""
+        """A probe of the run's live model, or of its saved weights when the worker lets go.
+
+        A probe the worker computes in pieces (the loss slice) is asked for again until
+        complete, each piece handed to `on_piece`, training going on in between.
+        """
         record = self.get(run_id)
         saved: RunConfig | None = None
         if record.id not in self.held:
@@ -716,45 +755,65 @@ class RunManager:
                     f"the run is {record.status} and has no saved weights yet: start it to probe"
                 )
             saved = record.config  # paused after a restart, completed, stopped, failed
+        command = wire.Probe(
+            request_id="", run_id=run_id, topic=topic, node=node, options=options, config=saved
+        )
+        begun = False
+        deadline = time.monotonic() + MAX_PIECED_PROBE_S
+        while True:
+            answer = await self._ask(command, timeout)
+            if answer.retry_after_s is not None:
+                if not begun or time.monotonic() > deadline:
+                    raise ProbeBusyError(answer.retry_after_s)
+                await asyncio.sleep(answer.retry_after_s)  # the probe budget refills
+                continue
+            if answer.probe is None:
+                raise ProbeFailedError(answer.error or "the probe failed")
+            if not answer.more:
+                return answer.probe
+            begun = True
+            if on_piece is not None:
+                on_piece(answer.probe)
+            await asyncio.sleep(0)
+
+    async def _ask(self, command: wire.Probe, timeout: float) -> wire.ProbeAnswer:
+        """Send one Probe command to the worker and wait for its answer."""
         request_id = uuid.uuid4().hex
         waiter: asyncio.Future[wire.ProbeAnswer] = asyncio.get_running_loop().create_future()
         self.probes[request_id] = waiter
-        self._send(
-            wire.Probe(
-                request_id=request_id,
-                run_id=run_id,
-                topic=topic,
-                node=node,
-                options=options,
-                config=saved,
-            )
-        )
+        self._send(command.model_copy(update={"request_id": request_id}))
         try:
-            answer = await asyncio.wait_for(waiter, timeout)
+            return await asyncio.wait_for(waiter, timeout)
         finally:
             self.probes.pop(request_id, None)
-        if answer.retry_after_s is not None:
-            raise ProbeBusyError(answer.retry_after_s)
-        if answer.probe is None:
-            raise ProbeFailedError(answer.error or "the probe failed")
-        return answer.probe
 
     async def _frame_of_saved(self, run_id: str, topic: str, options: wire.ProbeOptions) -> None:
-        """One stream frame of a probe topic from a run's saved weights (it trains no more)."""
-        for _ in range(SAVED_FRAME_TRIES):
+        """One stream frame of a probe topic from a run's saved weights (it trains no more);
+        a loss slice sends a frame per piece, filling in as a live run's does."""
+
+        def publish(p: wire.ProbePayload) -> None:
+            self.hub.publish_tensor(
+                run_id, topic, pack_probe(p.topic, p.node, p.step, p.meta, p.arrays)
+            )
+
+        # The probe budget lets every asker through in turn (several ended runs' slices
+        # share it): wait for it as long as someone still watches the topic.
+        deadline = time.monotonic() + SAVED_FRAME_WAIT_S
+        while time.monotonic() < deadline and topic in self.watched(run_id):
             try:
-                p = await self.probe(run_id, topic, None, options)
+                p = await self.probe(run_id, topic, None, options, on_piece=publish)
             except ProbeBusyError as exc:
                 await asyncio.sleep(exc.retry_after_s)
                 continue
             except (ProbeFailedError, RunStateError, RunNotFoundError, TimeoutError) as exc:
                 log.info("run %s: no %s frame from its saved weights: %s", run_id, topic, exc)
                 return
-            frame = pack_probe(p.topic, p.node, p.step, p.meta, p.arrays)
-            self.hub.publish_tensor(run_id, topic, frame)
+            publish(p)
             return
 
-    def fork(self, source: RunRecord, config: RunConfig, *, weights: bool) -> RunRecord:
+    def fork(
+        self, source: RunRecord, config: RunConfig, *, weights: bool, owner: Owner | None = None
+    ) -> RunRecord:
         """A new run of `config` (created, not started); from the source's weights if asked.
 
         The weights are those of the source's latest checkpoint (a running run saves one
@@ -765,7 +824,7 @@ class RunManager:
                 f"the run is {source.status} and has no saved weights yet; fork it from step 0 "
                 "or start it first"
             )
-        record = self.store.create_run(config)
+        record = self.store.create_run(config, owner)
         if weights and source.checkpoint is not None:
             data = Path(self.settings.data_dir)
             try:

@@ -58,6 +58,8 @@ class Start(RunMessage):
     options: ProbeOptions = Field(default_factory=dict)
     # A fork from another run's weights: the file (in the data directory) it starts from.
     init_weights: str | None = None
+    # Whose worker time the run shares (a class's student); None: a share of its own.
+    share: str | None = None
 
 
 class Pause(RunMessage):
@@ -106,6 +108,13 @@ class Watch(RunMessage):
     options: ProbeOptions = Field(default_factory=dict)
 
 
+class Spotlight(RunMessage):
+    """Put a run in the spotlight (its own share of the worker, a large one) or take it out."""
+
+    type: Literal["spotlight"] = "spotlight"
+    on: bool
+
+
 class Probe(RunMessage):
     """Compute one probe now and answer it with a ProbeAnswer of the same request_id."""
 
@@ -125,8 +134,10 @@ class Shutdown(Message):
     type: Literal["shutdown"] = "shutdown"
 
 
-Command = Start | Pause | Resume | Step | Stop | Update | Drop | Watch | Probe | Shutdown
-RunCommand = Pause | Resume | Step | Stop | Update | Drop | Watch
+Command = (
+    Start | Pause | Resume | Step | Stop | Update | Drop | Watch | Spotlight | Probe | Shutdown
+)
+RunCommand = Pause | Resume | Step | Stop | Update | Drop | Watch | Spotlight
 """Commands about a run the worker must already hold."""
 
 # --- events: worker -> web process ----------------------------------------------------------
@@ -227,6 +238,10 @@ class ProbeAnswer(RunMessage):
     error: str | None = None
     retry_after_s: float | None = Field(
         None, description="Over the probe budget: ask again after this long (no error)."
+    )
+    more: bool = Field(
+        False,
+        description="A piece of a longer probe (the loss slice so far): ask again for the rest.",
     )
 
 

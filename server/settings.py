@@ -21,9 +21,19 @@ class Limits(BaseSettings):
 
     max_params: int = Field(5_000_000, ge=1, description="Parameters per network.")
     max_runs: int = Field(
-        32, ge=1, description="Runs that may be queued, running or paused at once."
+        64, ge=1, description="Runs that may be queued, running or paused at once."
+    )
+    max_member_runs: int = Field(
+        6,
+        ge=1,
+        description="Of those, one class member's (a comparison lesson trains up to five).",
+    )
+    max_join_failures: int = Field(
+        20, ge=1, description="Joins with an unknown code one address may try per minute."
     )
     max_steps: int = Field(1_000_000, ge=1, description="max_steps of one run.")
+    max_classes: int = Field(100, ge=1, description="Classes open at once (not ended).")
+    max_members: int = Field(200, ge=2, description="Members of one class, teacher included.")
     max_batch_size: int = Field(
         4096,
         ge=1,
@@ -76,6 +86,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="SQLite database, checkpoints, datasets.")
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
     slice_s: float = Field(0.05, gt=0, le=5, description="Worker time slice per run, seconds.")
+    fuse: bool = Field(
+        False,
+        description="Runs of one network, dataset, optimizer and batch size train as one "
+        "stacked step (a class's copies of one lesson); off (the default for now): each "
+        "steps alone.",
+    )
     metrics_hz: float = Field(20.0, gt=0, le=200, description="Metric rows per second per run.")
     eval_hz: float = Field(
         2.0, gt=0, le=100, description="Test evaluations per second of a run's training time."

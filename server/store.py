@@ -13,7 +13,7 @@ from pathlib import Path
 from types import EllipsisType, TracebackType
 from typing import Any, get_args
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from models.train import MetricsRow
 from server.lifecycle import RunAction, RunNotFoundError, RunStatus, allowed
@@ -83,7 +83,9 @@ _RUN_COLUMNS = (
 # Every column each table must have, with its type: a file written by an older LayerLab
 # gets the ones it lacks (NULL in old rows), whatever its schema version says.
 _COLUMNS: dict[str, dict[str, str]] = {
-    "runs": {"checkpoint_step": "INTEGER"},
+    # class_id and owner_id: the class a run belongs to and the member who made it (NULL:
+    # a run outside any class, as on a one-user server).
+    "runs": {"checkpoint_step": "INTEGER", "class_id": "TEXT", "owner_id": "TEXT"},
     "metrics": dict.fromkeys(METRIC_FIELDS, "REAL"),
 }
 
@@ -127,6 +129,15 @@ class RunRecord(BaseModel):
         return allowed(self.status)
 
 
+class Owner(BaseModel):
+    """Whose a run is: its class and the member who made it (both None outside a class)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    class_id: str | None = None
+    owner_id: str | None = None
+
+
 class RunSummary(BaseModel):
     """A run as GET /api/runs lists it: everything but its configuration."""
 
@@ -137,6 +148,15 @@ class RunSummary(BaseModel):
     step: int
     dataset: str = Field(description="The run's dataset.")
     optimizer: str = Field(description="The run's optimizer.")
+    best_test_acc: float | None = Field(
+        None, description="The best test accuracy evaluated so far (none before an evaluation)."
+    )
+    owner_id: str | None = Field(
+        None, description="The class member whose run it is (null outside a class)."
+    )
+    owner: str | None = Field(
+        None, description="That member's name, for their class's teacher (else null)."
+    )
     created_at: datetime
     updated_at: datetime
     started_at: datetime | None
@@ -152,8 +172,10 @@ class RunSummary(BaseModel):
 
 _SUMMARY_COLUMNS = (
     "id, name, status, error, step, created_at, updated_at, started_at, finished_at, "
-    "checkpoint, json_extract(config, '$.dataset.name') AS dataset, "
-    "json_extract(config, '$.training.optimizer') AS optimizer"
+    "checkpoint, owner_id, json_extract(config, '$.dataset.name') AS dataset, "
+    "json_extract(config, '$.training.optimizer') AS optimizer, "
+    # A run's rows are clustered by step (WITHOUT ROWID), so this reads one stretch.
+    "(SELECT MAX(test_acc) FROM metrics WHERE metrics.run_id = runs.id) AS best_test_acc"
 )
 
 
@@ -187,6 +209,11 @@ def _dump_float(value: float | None) -> float | str | None:
 def _load_float(value: float | str | None) -> float | None:
     """A stored metric value back to a float (None stays None)."""
     return float(value) if isinstance(value, str) else value
+
+
+def _metrics_row(row: sqlite3.Row) -> MetricsRow:
+    """A metrics row as read back (step first, then METRIC_FIELDS)."""
+    return MetricsRow(step=row["step"], **{name: _load_float(row[name]) for name in METRIC_FIELDS})
 
 
 class Store:
@@ -255,6 +282,10 @@ class Store:
                 for name, kind in columns.items():
                     if name not in have:  # names and types come from _COLUMNS, not from input
                         self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            # After the columns it covers exist, in a file of any age: a class's runs.
+            self._conn.execute(
+                "CREATE INDEX IF NOT EXISTS runs_by_class ON runs (class_id, owner_id)"
+            )
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -300,8 +331,9 @@ class Store:
         row = conn.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         return None if row is None else self._record(row)
 
-    def create_run(self, config: RunConfig) -> RunRecord:
-        """Store a new run with status "created" and return it."""
+    def create_run(self, config: RunConfig, owner: Owner | None = None) -> RunRecord:
+        """Store a new run with status "created" (and whose it is) and return it."""
+        owner = owner or Owner()
         stamp = _dump_time(_now())
         with self._locked() as conn:
             # 48 random bits: a clash is astronomically rare, but retrying is cheap.
@@ -311,8 +343,17 @@ class Store:
                     with self._transaction():
                         conn.execute(
                             "INSERT INTO runs (id, name, status, config, step, created_at, "
-                            "updated_at) VALUES (?, ?, 'created', ?, 0, ?, ?)",
-                            (run_id, config.name, config.model_dump_json(), stamp, stamp),
+                            "updated_at, class_id, owner_id) "
+                            "VALUES (?, ?, 'created', ?, 0, ?, ?, ?, ?)",
+                            (
+                                run_id,
+                                config.name,
+                                config.model_dump_json(),
+                                stamp,
+                                stamp,
+                                owner.class_id,
+                                owner.owner_id,
+                            ),
                         )
                 except sqlite3.IntegrityError:
                     continue
@@ -326,20 +367,39 @@ class Store:
         with self._locked() as conn:
             return self._get(conn, run_id)
 
-    def summaries(self, limit: int, offset: int = 0) -> tuple[list[RunSummary], int]:
-        """A page of runs, newest first, without parsing their configs; and how many there are."""
+    def owner(self, run_id: str) -> Owner | None:
+        """Whose the run is, or None if there is no such run."""
+        with self._locked() as conn:
+            row = conn.execute(
+                "SELECT class_id, owner_id FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()
+        return None if row is None else Owner(class_id=row[0], owner_id=row[1])
+
+    def summaries(
+        self, limit: int, offset: int = 0, owner: Owner | None = None
+    ) -> tuple[list[RunSummary], int]:
+        """A page of runs, newest first, without parsing their configs; and how many there are.
+
+        With `owner`, only the runs of that class (and, if it names one, of that member);
+        runs outside a class have a class of None.
+        """
+        where, args = self._owned(owner)
         with self._locked() as conn:
             rows = conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC "
-                "LIMIT ? OFFSET ?",
-                (limit, offset),
+                f"SELECT {_SUMMARY_COLUMNS} FROM runs {where} "
+                "ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?",
+                (*args, limit, offset),
             ).fetchall()
-            total: int = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+            total: int = conn.execute(f"SELECT COUNT(*) FROM runs {where}", args).fetchone()[0]
         page = [
             RunSummary(
-                **{k: row[k] for k in ("id", "name", "status", "error", "step", "checkpoint")},
+                **{
+                    k: row[k]
+                    for k in ("id", "name", "status", "error", "step", "checkpoint", "owner_id")
+                },
                 dataset=row["dataset"] or "",
                 optimizer=row["optimizer"] or "adam",
+                best_test_acc=row["best_test_acc"],
                 created_at=_load_time(row["created_at"]),
                 updated_at=_load_time(row["updated_at"]),
                 started_at=_load_time(row["started_at"]),
@@ -348,6 +408,34 @@ class Store:
             for row in rows
         ]
         return page, total
+
+    def class_runs(self, class_id: str) -> list[RunSummary]:
+        """Every run of a class, newest first."""
+        page, _ = self.summaries(1_000_000, 0, Owner(class_id=class_id))
+        return page
+
+    @staticmethod
+    def _owned(owner: Owner | None) -> tuple[str, tuple[str, ...]]:
+        """The WHERE clause (and its arguments) that keeps the runs of this owner."""
+        if owner is None:
+            return "", ()
+        if owner.class_id is None:
+            return "WHERE class_id IS NULL", ()
+        if owner.owner_id is None:
+            return "WHERE class_id = ?", (owner.class_id,)
+        return "WHERE class_id = ? AND owner_id = ?", (owner.class_id, owner.owner_id)
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """The connection in one write transaction, for a table another module owns."""
+        with self._locked() as conn, self._transaction():
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, held exclusively, for reads of a table another module owns."""
+        with self._locked() as conn:
+            yield conn
 
     def list_runs(self) -> list[RunRecord]:
         """All runs, newest first."""
@@ -479,10 +567,52 @@ class Store:
                 # -1 is SQLite's "no limit"; since=None means from the start.
                 (run_id, -(2**63) if since is None else since, -1 if limit is None else limit),
             ).fetchall()
-        return [
-            MetricsRow(step=row["step"], **{name: _load_float(row[name]) for name in METRIC_FIELDS})
-            for row in rows
-        ]
+        return [_metrics_row(row) for row in rows]
+
+    def curve(self, run_id: str, field: str, points: int) -> list[float]:
+        """At most `points` values of one metric over the run's history, evenly spaced by step.
+
+        One index seek per point (the first row at or after each of `points` steps spread
+        from the first row's to the last's), so that a long history costs no scan.
+        """
+        if field not in METRIC_FIELDS:
+            raise ValueError(f"no metric {field!r}")
+        if points < 2:
+            raise ValueError("a curve needs at least 2 points")
+        with self._locked() as conn:
+            rows = conn.execute(
+                "WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k "
+                "WHERE j + 1 < :points), "
+                "span AS (SELECT MIN(step) AS lo, MAX(step) AS hi FROM metrics "
+                f"WHERE run_id = :run AND {field} IS NOT NULL), "
+                "picked AS (SELECT (SELECT step FROM metrics WHERE run_id = :run "
+                f"AND {field} IS NOT NULL AND step >= lo + (hi - lo) * j / (:points - 1) "
+                "ORDER BY step LIMIT 1) AS step FROM k, span WHERE lo IS NOT NULL) "
+                # Where rows are fewer than points, neighbouring seeks land on one row: once.
+                f"SELECT m.{field} FROM metrics AS m WHERE m.run_id = :run "
+                "AND m.step IN (SELECT step FROM picked) ORDER BY m.step",
+                {"run": run_id, "points": points},
+            ).fetchall()
+        return [float(row[0]) for row in rows]
+
+    def best_test_acc(self, run_id: str) -> float | None:
+        """The best test accuracy of the run so far (None before an evaluation)."""
+        with self._locked() as conn:
+            row = conn.execute(
+                "SELECT MAX(test_acc) FROM metrics WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def last_metrics(self, run_id: str, evaluated: bool = False) -> MetricsRow | None:
+        """The run's latest metrics row (with `evaluated`, its latest with a test accuracy)."""
+        columns = ", ".join(("step", *METRIC_FIELDS))
+        where = " AND test_acc IS NOT NULL" if evaluated else ""
+        with self._locked() as conn:
+            row = conn.execute(
+                f"SELECT {columns} FROM metrics WHERE run_id = ?{where} ORDER BY step DESC LIMIT 1",
+                (run_id,),
+            ).fetchone()
+        return None if row is None else _metrics_row(row)
 
     def count_runs(self, statuses: Sequence[RunStatus]) -> int:
         """How many runs have one of these statuses (one COUNT, nothing parsed)."""
@@ -493,20 +623,45 @@ class Store:
             ).fetchone()[0]
         return count
 
-    def admit(self, run_id: str, active: Sequence[RunStatus], limit: int) -> bool:
-        """Mark a run queued if it is active already or fewer than `limit` runs are.
+    def admit(
+        self,
+        run_id: str,
+        active: Sequence[RunStatus],
+        limit: int,
+        member_limit: int | None = None,
+    ) -> bool:
+        """Mark a run queued if it is active already, or fewer than `limit` runs are (and,
+        with `member_limit`, fewer than that many of its class member's).
 
         One statement under the store's lock, so concurrent starts cannot all see room.
         """
         marks = ", ".join("?" * len(active))
+        member = ""
+        member_args: tuple[Any, ...] = ()
+        if member_limit is not None:
+            member = (
+                f" AND (owner_id IS NULL OR (SELECT COUNT(*) FROM runs AS mine WHERE "
+                f"mine.owner_id = runs.owner_id AND mine.status IN ({marks})) < ?)"
+            )
+            member_args = (*active, member_limit)
         with self._locked() as conn, self._transaction():
             cursor = conn.execute(
                 f"UPDATE runs SET status = 'queued', error = NULL, updated_at = ? WHERE id = ? "
-                f"AND (status IN ({marks}) OR (SELECT COUNT(*) FROM runs WHERE status IN "
-                f"({marks})) < ?)",
-                (_dump_time(_now()), run_id, *active, *active, limit),
+                f"AND (status IN ({marks}) OR ((SELECT COUNT(*) FROM runs WHERE status IN "
+                f"({marks})) < ?{member}))",
+                (_dump_time(_now()), run_id, *active, *active, limit, *member_args),
             )
             return cursor.rowcount > 0
+
+    def active_of(self, owner_id: str, active: Sequence[RunStatus]) -> int:
+        """How many of a class member's runs have one of these statuses."""
+        marks = ", ".join("?" * len(active))
+        with self._locked() as conn:
+            count: int = conn.execute(
+                f"SELECT COUNT(*) FROM runs WHERE owner_id = ? AND status IN ({marks})",
+                (owner_id, *active),
+            ).fetchone()[0]
+        return count
 
     def interrupted(self) -> list[RunRecord]:
         """Runs left running or queued (by a server that stopped), oldest first."""

@@ -9,6 +9,7 @@ implements them.
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import math
 import os
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from multiprocessing.queues import Queue
 from pathlib import Path
+from typing import cast
 
 import torch
 from pydantic import ValidationError
@@ -37,15 +39,19 @@ from models.errors import InvalidSpecError
 from models.job import Job, JobFactory, trainer_job
 from models.landscape import Landscape, LandscapeOptions
 from models.probes.dispatch import ProbeError
+from models.probes.registry import PROBES
 from models.probes.result import ProbeResult
 from models.run import RunConfig
-from models.train import StepResult
+from models.train import StepResult, Trainer
 from server import protocol as wire
 from server.frames import plain
+from server.fusion import MAX_GROUP, Fusion
 from server.lifecycle import RunStatus
 
 log = logging.getLogger("layerlab.worker")
 
+GROUP_SLICES = 4  # a group's slice lasts this many slices (with 4 runs or more)
+SPOTLIGHT = "spotlight:"  # the share key of the run a teacher shows the class
 PROBE_SHARE = 0.07  # share of the worker's time probes aim at (the ceiling is 10%)
 PROBE_SLACK_S = 0.25  # an asked-for probe may run this far ahead of the probe budget
 PACE_BURST_S = 0.1  # a paced run takes at most this much of its pace's steps at once
@@ -66,6 +72,7 @@ class WorkerOptions:
     torch_threads: int = 0
     eval_samples: int = 512  # per set; a full pass over thousands of images would eat the slice
     memory_bytes: int | None = None  # the process's cap on its data (RLIMIT_DATA), CPU only
+    fuse: bool = False  # runs of one network, data and optimizer step as one stacked step
 
 
 class Beacon:
@@ -126,6 +133,9 @@ class HeldRun:
     due: dict[str, float] = field(default_factory=dict)  # probe topic -> next monotonic time
     sent: dict[str, int] = field(default_factory=dict)  # probe topic -> step of its last frame
 
+    share: str = ""  # whose time it spends: runs of one share split that share's time
+    home_share: str = ""  # the share it returns to when it leaves the spotlight
+    spec: str = ""  # its network, dataset and device: runs sharing them (and more) may fuse
     landscape: Landscape | None = None  # the loss slice being computed for its viewers
     credit: float = 0.0  # steps its pace allowed and it has not taken, as of credit_at
     credit_at: float = field(default_factory=time.monotonic)
@@ -163,6 +173,22 @@ class HeldRun:
     def repace(self, now: float) -> None:
         """Start its pace afresh (it resumed, or its pace changed)."""
         self.credit, self.credit_at = 0.0, now
+
+
+def next_eval(job: Job) -> int:
+    """The run's next evaluation step: slices end on one every max_steps / CURVE_POINTS,
+    so that any run, however short or fast, has that many points on its curves."""
+    every = max(1, job.config.max_steps // CURVE_POINTS)
+    return (job.step_count // every + 1) * every
+
+
+@dataclass
+class AskedSlice:
+    """A loss slice that Probe commands ask for, computed a piece per command."""
+
+    options: wire.ProbeOptions
+    step: int  # the weights' step when the slice began: it is centred on them
+    landscape: Landscape
 
 
 def checkpoint_name(run_id: str) -> str:
@@ -250,6 +276,10 @@ class Worker:
         self.data_dir = Path(options.data_dir)
         self.runs: dict[str, HeldRun] = {}
         self.order: deque[str] = deque()
+        # Seconds of training each share (a student, or a run of its own) has had: the share
+        # behind the others goes next, so a student with three runs gets no more than one.
+        self.served: dict[str, float] = {}
+        self.fusion = Fusion(enabled=options.fuse)
         # Probes, streamed or asked for, share PROBE_SHARE of the worker's time: each one
         # moves this clock on by cost / PROBE_SHARE; an asked-for probe waits its turn.
         self.probe_clock = 0.0
@@ -261,6 +291,8 @@ class Worker:
         self.saved_on_shutdown: set[str] = set()
         # Ended runs loaded from their checkpoints to answer probes, least recent first.
         self.inspected: OrderedDict[str, Job] = OrderedDict()
+        # Loss slices asked for by Probe commands, a piece per command, least recent first.
+        self.pieces: OrderedDict[str, AskedSlice] = OrderedDict()
 
     def emit(self, event: wire.Event) -> None:
         """Send an event to the server."""
@@ -291,10 +323,12 @@ class Worker:
                 | wire.Update()
                 | wire.Drop()
                 | wire.Watch()
+                | wire.Spotlight()
             ):
                 run = self.runs.get(cmd.run_id)
                 if isinstance(cmd, wire.Drop):
                     self.inspected.pop(cmd.run_id, None)
+                    self.pieces.pop(cmd.run_id, None)
                 if run is not None:
                     self.control(run, cmd)
                 elif not isinstance(cmd, wire.Drop):  # a deleted ended run: nothing held
@@ -330,14 +364,15 @@ class Worker:
         beacon.saved.set()
 
     @contextmanager
-    def unguarded(self, run: HeldRun) -> Iterator[None]:
-        """Step `run` without the guard (the shutdown saver may save the others meanwhile)."""
+    def unguarded(self, run: HeldRun, *, release: bool = True) -> Iterator[None]:
+        """Step `run` without the guard (the shutdown saver may save the others meanwhile);
+        with `release` False, named as the one stepping but with the guard kept."""
         self.current = run.run_id
         if self.beacon is not None:
             self.beacon.set(run.run_id)
         # Only this thread takes the guard outside shutdown, so held means held by the loop
         # (a slice called on its own, as tests and benchmarks do, holds nothing to release).
-        held = self.guard.locked()
+        held = release and self.guard.locked()
         if held:
             self.guard.release()
         try:
@@ -368,6 +403,7 @@ class Worker:
                 self.drop(run.run_id)
                 self.status(run, "stopped")
             case wire.Update():
+                self.fusion.release(run.run_id)  # a new batch size or optimizer: other peers
                 try:
                     config = run.job.update(**cmd.changes.changes())
                 except ValueError as exc:
@@ -380,14 +416,19 @@ class Worker:
                 # before it) goes too. The worker writes checkpoints, so it removes them.
                 self.drop(run.run_id)
                 run.checkpoint.unlink(missing_ok=True)
+            case wire.Spotlight():
+                self.spotlight(run, cmd.on)
             case wire.Watch():
                 if LANDSCAPE not in cmd.topics or landscape_options(
                     cmd.options
                 ) != landscape_options(run.options):
                     run.landscape = None  # nobody watches it, or it is asked anew: start over
                 run.watch = dict(cmd.topics)
+                # New options (a larger scene, another sample) are drawn now, not after the
+                # interval the old ones had earned.
+                fresh = cmd.options != run.options
                 run.options = cmd.options
-                run.due = {t: run.due.get(t, 0.0) for t in run.watch}
+                run.due = {t: 0.0 if fresh else run.due.get(t, 0.0) for t in run.watch}
                 run.sent.clear()  # a new viewer gets a frame even of a paused model
             case _:
                 self.emit(
@@ -416,15 +457,40 @@ class Worker:
             self.emit(answer)
             return
         started = time.perf_counter()
+        more = False
         try:
             job = run.job if run is not None else self.inspect(cmd.run_id, cmd.config)
-            result = payload(job.probe(cmd.topic, cmd.node, cmd.options), job.step_count)
-        except ProbeError as exc:
+            if cmd.topic == LANDSCAPE:
+                piece, step, more = self.landscape_piece(cmd.run_id, job, cmd.options)
+                result = payload(piece, step)
+            else:
+                result = payload(job.probe(cmd.topic, cmd.node, cmd.options), job.step_count)
+        except (ProbeError, ValidationError, ValueError) as exc:
+            self.pieces.pop(cmd.run_id, None)
             answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, error=str(exc))
         else:
-            answer = wire.ProbeAnswer(request_id=cmd.request_id, run_id=cmd.run_id, probe=result)
+            answer = wire.ProbeAnswer(
+                request_id=cmd.request_id, run_id=cmd.run_id, probe=result, more=more
+            )
         self.spend_probe_time(time.perf_counter() - started)
         self.emit(answer)
+
+    def landscape_piece(
+        self, run_id: str, job: Job, options: wire.ProbeOptions
+    ) -> tuple[ProbeResult, int, bool]:
+        """About one time slice more of an asked-for loss slice: the slice so far, its step,
+        and whether rows are left (the asker comes back for them, so that training goes on
+        in between instead of waiting for the whole grid)."""
+        asked = self.pieces.pop(run_id, None)
+        if asked is None or asked.options != options:
+            landscape = job.landscape(LandscapeOptions.model_validate(options))
+            asked = AskedSlice(dict(options), job.step_count, landscape)
+        asked.landscape.advance(self.options.slice_s)
+        if not asked.landscape.done:
+            self.pieces[run_id] = asked  # most recent last
+            while len(self.pieces) > MAX_INSPECTED:
+                self.pieces.popitem(last=False)
+        return asked.landscape.result(), asked.step, not asked.landscape.done
 
     def inspect(self, run_id: str, config: RunConfig | None) -> Job:
         """An ended run's job, from its checkpoint, kept for the next probes (a few runs)."""
@@ -464,6 +530,7 @@ class Worker:
         """Load a run's job (from its checkpoint when resuming) and set it going."""
         run_id = cmd.run_id
         self.inspected.pop(run_id, None)  # it trains again: its saved weights will change
+        self.pieces.pop(run_id, None)
         if run_id in self.runs:
             self.runs[run_id].running = not cmd.paused
             return
@@ -500,7 +567,17 @@ class Worker:
         finally:
             if self.beacon is not None:
                 self.beacon.done()
-        run = HeldRun(run_id, job, path, running=not cmd.paused)
+        share = cmd.share or run_id
+        run = HeldRun(run_id, job, path, running=not cmd.paused, share=share, home_share=share)
+        run.spec = json.dumps(
+            [
+                cmd.config.network.model_dump(mode="json"),
+                cmd.config.dataset.model_dump(mode="json"),
+                cmd.config.device,
+            ],
+            sort_keys=True,
+        )
+        self.level(run.share)
         run.watch = dict(cmd.watch)
         run.options = cmd.options
         run.pending = cmd.steps
@@ -513,11 +590,14 @@ class Worker:
 
     def drop(self, run_id: str) -> None:
         """Forget a run and free its memory."""
+        self.fusion.release(run_id)
         if self.beacon is not None:
             self.beacon.clear(run_id)
-        self.runs.pop(run_id, None)
+        gone = self.runs.pop(run_id, None)
         if run_id in self.order:
             self.order.remove(run_id)
+        if gone is not None and all(r.share != gone.share for r in self.runs.values()):
+            self.served.pop(gone.share, None)
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 
@@ -525,6 +605,8 @@ class Worker:
         """Checkpoint a run and tell the server where."""
         if run.job.diverged is not None:
             return  # NaN weights are not worth resuming from
+        # Out of its group first: its optimizer state must be its own to be saved.
+        self.fusion.release(run.run_id)
         save_checkpoint(run.job, run.checkpoint)
         run.last_checkpoint = time.monotonic()
         self.emit(
@@ -545,7 +627,9 @@ class Worker:
         about PROBE_SHARE of the worker's time. A slowed topic says so in its frame.
         """
         now = time.monotonic()
-        watched = sum(len(r.watch) for r in self.runs.values())
+        # Only the topics of runs that move cost anything: a paused run's views are drawn
+        # once and then wait, and must not stretch the intervals of the runs that train.
+        watched = sum(len(r.watch) for r in self.runs.values() if r.active or r is run)
         for topic, hz in list(run.watch.items()):
             if topic == LANDSCAPE:
                 self.landscape_row(run, idle=idle)
@@ -555,12 +639,20 @@ class Worker:
             step = run.job.step_count
             if idle and run.sent.get(topic) == step:
                 continue  # nothing changed since the last frame
+            if topic in run.sent and topic in PROBES and PROBES[topic].static:
+                continue  # of the data alone: its viewers have it (a new one clears `sent`)
             started = time.perf_counter()
             try:
                 result = run.job.probe(topic, None, run.options)
             except ProbeError as exc:
                 run.watch.pop(topic, None)
                 self.emit(wire.ProbeStopped(run_id=run.run_id, topic=topic, error=str(exc)))
+                continue
+            except Exception as exc:  # a probe's own failure stops that probe, not the run
+                log.warning("probe %s of run %s failed: %s", topic, run.run_id, exc, exc_info=True)
+                run.watch.pop(topic, None)
+                error = f"the {topic} view failed: {readable_error(exc)}"
+                self.emit(wire.ProbeStopped(run_id=run.run_id, topic=topic, error=error))
                 continue
             cost = time.perf_counter() - started
             self.spend_probe_time(cost)
@@ -617,16 +709,38 @@ class Worker:
             for r in self.runs.values()
         )
 
+    def level(self, share: str) -> None:
+        """Enter a share level with the least served, not with a debt others must wait out."""
+        if share not in self.served:
+            self.served[share] = min(self.served.values(), default=0.0)
+
+    def weight(self, share: str) -> float:
+        """How many shares' worth of time a share gets: the spotlight's, about a quarter."""
+        if not share.startswith(SPOTLIGHT):
+            return 1.0
+        return max(1.0, (len(self.served) - 1) / 3)
+
+    def spotlight(self, run: HeldRun, on: bool) -> None:
+        """Move a run into a share of its own with a large weight, or back to its home share."""
+        share = f"{SPOTLIGHT}{run.run_id}" if on else run.home_share
+        if share == run.share:
+            return
+        before, run.share = run.share, share
+        self.level(share)
+        if all(r.share != before for r in self.runs.values()):
+            self.served.pop(before, None)
+
     def next_run(self) -> HeldRun | None:
-        """The next run that may step now, round robin."""
+        """The next run that may step now: of the least served share, round robin within it."""
         now = time.monotonic()
-        for _ in range(len(self.order)):
-            run_id = self.order[0]
-            self.order.rotate(-1)
-            run = self.runs[run_id]
-            if run.wait_s(now) == 0.0:
-                return run
-        return None
+        ready = [run_id for run_id in self.order if self.runs[run_id].wait_s(now) == 0.0]
+        if not ready:
+            return None
+        # min keeps the first of equals, and the pick goes to the back: round robin on ties.
+        pick = min(ready, key=lambda run_id: self.served.get(self.runs[run_id].share, 0.0))
+        self.order.remove(pick)
+        self.order.append(pick)
+        return self.runs[pick]
 
     def wait_s(self) -> float:
         """Seconds until some run may step (infinite when none wants to), or a slice row."""
@@ -635,38 +749,109 @@ class Worker:
         return 0.0 if wait > 0 and self.landscape_pending() else wait
 
     def slice(self, run: HeldRun) -> None:
-        """Advance one run for about one time slice and report a metrics row."""
+        """Advance a run for about one time slice, with the runs that may step with it now."""
+        now = time.monotonic()
+        key = self.fusion.key(run.job, run.spec) if run.running else None
+        # A partner's share may not be ahead of this one's (the least served) by more than
+        # a slice: a student with three runs still gets a student's time, grouped or not.
+        level = self.served.get(run.share, 0.0) + self.options.slice_s
+        partners = (
+            []
+            if key is None
+            else [
+                other
+                for other in self.runs.values()
+                if other is not run
+                and other.running
+                and other.wait_s(now) == 0.0
+                and self.served.get(other.share, 0.0) <= level
+                and self.fusion.key(other.job, other.spec) == key
+            ][: MAX_GROUP - 1]
+        )
+        if key is None or not partners:
+            self.fusion.release(run.run_id)
+            self.slice_alone(run, now)
+        else:
+            self.slice_together([run, *partners], key, now)
+
+    def steps_for(self, run: HeldRun, now: float, seconds: float) -> int:
+        """How many steps a run's slice takes: about `seconds` of them, within its pace, its
+        single steps asked for, its length and its next evaluation step."""
         job = run.job
         max_steps = job.config.max_steps
         # A run's first slice is one step: its cost is unknown, and may be seconds.
-        n = 1 if run.step_time is None else max(1, int(self.options.slice_s / run.step_time))
+        n = 1 if run.step_time is None else max(1, int(seconds / run.step_time))
         if not run.running:
             n = min(n, run.pending)
-        now = time.monotonic()
         n = min(n, int(min(run.allowance(now), max_steps)))
-        # Slices end on evaluation steps, every max_steps / CURVE_POINTS, so that any run,
-        # however short or fast, has that many points on its curves.
-        every = max(1, max_steps // CURVE_POINTS)
-        next_eval = (job.step_count // every + 1) * every
-        n = max(1, min(n, max_steps - job.step_count, next_eval - job.step_count))
-        run.spend(n, now)
-        finishing = job.step_count + n >= max_steps
+        return max(1, min(n, max_steps - job.step_count, next_eval(job) - job.step_count))
+
+    def evaluates(self, run: HeldRun, n: int) -> bool:
+        """Whether a slice of n steps ends with an evaluation of the run."""
+        job = run.job
         # Also timed by the run's own training time, not the clock: with many runs sharing
         # the worker, each run's slices come seconds apart and would otherwise all evaluate.
-        evaluate = (
-            finishing
+        return (
+            job.step_count + n >= job.config.max_steps
             or not run.running
-            or job.step_count + n >= next_eval
+            or job.step_count + n >= next_eval(job)
             or job.wall_s - run.last_eval >= 1.0 / self.options.eval_hz
         )
+
+    def serve(self, run: HeldRun, seconds: float) -> None:
+        """Count training time against the run's share."""
+        if run.share in self.served:
+            self.served[run.share] += seconds / self.weight(run.share)
+
+    def slice_alone(self, run: HeldRun, now: float) -> None:
+        """One run's slice, stepped on its own."""
+        n = self.steps_for(run, now, self.options.slice_s)
+        run.spend(n, now)
+        evaluate = self.evaluates(run, n)
+        started = time.monotonic()
         try:
             with self.unguarded(run):
-                result: StepResult = job.step(n, evaluate=evaluate)
+                result: StepResult = run.job.step(n, evaluate=evaluate)
         except Exception as exc:  # OOM or a bug: this run fails, the others go on
             log.warning("run %s failed: %s", run.run_id, traceback.format_exc())
             self.drop(run.run_id)
             self.status(run, "failed", readable_error(exc, self.options.memory_bytes))
             return
+        self.serve(run, time.monotonic() - started)
+        self.conclude(run, result, n, evaluate)
+
+    def slice_together(self, runs: list[HeldRun], key: str, now: float) -> None:
+        """Runs of one network, data and optimizer stepped as one stacked step."""
+        # Longer slices for a group: each slice is a metrics row per member, and forty rows
+        # every slice would keep the web process busy storing and streaming them.
+        seconds = self.options.slice_s * min(len(runs), GROUP_SLICES)
+        n = min(self.steps_for(run, now, seconds) for run in runs)
+        for run in runs:
+            run.spend(n, now)
+        flags = [self.evaluates(run, n) for run in runs]
+        members = [(run.run_id, cast(Trainer, run.job)) for run in runs]
+        started = time.monotonic()
+        try:
+            # The guard stays held: the shutdown saver must not save a member mid-step.
+            with self.unguarded(runs[0], release=False):
+                results = self.fusion.step(members, key, n, flags)
+        except Exception as exc:  # OOM or a bug: the group's runs fail, the others go on
+            log.warning("group of %d runs failed: %s", len(runs), traceback.format_exc())
+            reason = readable_error(exc, self.options.memory_bytes)
+            for run in runs:
+                self.fusion.forget(run.run_id)
+                self.drop(run.run_id)
+                self.status(run, "failed", reason)
+            return
+        share = (time.monotonic() - started) / len(runs)
+        for run in runs:
+            self.serve(run, share)
+        for run, result, evaluate in zip(runs, results, flags, strict=True):
+            self.conclude(run, result, n, evaluate)
+
+    def conclude(self, run: HeldRun, result: StepResult, n: int, evaluate: bool) -> None:
+        """After a run's slice: its metrics row, and its end, pause, probes or checkpoint."""
+        job = run.job
         if evaluate:
             run.last_eval = job.wall_s
         speed = result.metrics.steps_per_s

@@ -91,13 +91,36 @@ class ProbeEntry(BaseModel):
     params_schema: dict[str, Any] = Field(description="JSON Schema of the options it reads.")
 
 
+class LessonCard(BaseModel):
+    """What a lesson's card beside the canvas says."""
+
+    do: str = Field(description="What to do.")
+    watch: str = Field(description="What to watch.")
+    takeaway: str = Field(description="The one-line takeaway.")
+    question: str = Field(description="The question to ask the class.")
+
+
+class LessonEntry(BaseModel):
+    """Which concept of the lecture a preset shows, and how."""
+
+    concept: str
+    group: str = Field(description="The part of the lecture (neural networks, CNNs).")
+    order: int = Field(description="The concept's place in the lecture.")
+    card: LessonCard
+    panels: list[str] = Field(description="Probe topics the lesson opens.")
+
+
 class PresetEntry(BaseModel):
-    """A lecture demo: a complete run body."""
+    """A lecture demo: a complete run body (or several compared), and its lesson."""
 
     name: str
     title: str
     doc: str
-    run: dict[str, Any]
+    run: dict[str, Any] = Field(description="The run body (the first of `runs` if several).")
+    runs: list[dict[str, Any]] | None = Field(
+        None, description="Runs that differ in one field, started together and compared."
+    )
+    lesson: LessonEntry
 
 
 @router.get("/health", response_model=Health)

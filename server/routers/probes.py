@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from models.probes.dispatch import PROBES, is_probe_topic
+from server.access import GUARDED, guard_run
 from server.deps import ManagerDep
 from server.lifecycle import RunNotFoundError, RunStateError
 from server.manager import ProbeBusyError, ProbeFailedError
 from server.protocol import ProbeOptions
 
-router = APIRouter(prefix="/api/runs", tags=["probes"])
+router = APIRouter(
+    prefix="/api/runs", tags=["probes"], dependencies=[Depends(guard_run)], responses=GUARDED
+)
 
 
 class ArrayJson(BaseModel):

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from models.errors import InvalidSpecError, SpecError
 from models.optim import TrainingPatch
 from models.run import DatasetRef, RunConfig, field_errors, parse_run
 from models.train import MetricsRow
+from server.access import GUARDED, CallerDep, RosterDep, guard_run, owner_for_new_run, visible_to
 from server.deps import ManagerDep, SettingsDep, StoreDep
 from server.errors import ErrorList, refuse
 from server.lifecycle import ControlAction, RunNotFoundError, RunStateError
 from server.store import RunRecord, RunSummary
 from server.validation import check_run, step_cost_errors
 
-router = APIRouter(prefix="/api/runs", tags=["runs"])
+# Every path with a run id first checks that the caller may touch that run (server/access.py).
+router = APIRouter(
+    prefix="/api/runs", tags=["runs"], dependencies=[Depends(guard_run)], responses=GUARDED
+)
 
 MAX_PAGE = 1000
 
@@ -63,14 +67,18 @@ def _record(store: StoreDep, run_id: str) -> RunRecord:
     responses={422: {"model": ErrorList, "description": "The run is invalid."}},
 )
 def create_run(
+    *,
     store: StoreDep,
     settings: SettingsDep,
     manager: ManagerDep,
+    caller: CallerDep,
+    roster: RosterDep,
     body: Annotated[dict[str, Any], Body(description="name, network, dataset, training, device")],
 ) -> Any:
-    """Create a run (not started)."""
+    """Create a run (not started); with a class token, the caller's run in that class."""
+    owner = owner_for_new_run(caller, roster, settings)
     config = _checked(body, settings, manager, "the run is invalid")
-    return config if isinstance(config, JSONResponse) else store.create_run(config)
+    return config if isinstance(config, JSONResponse) else store.create_run(config, owner)
 
 
 class ForkRequest(BaseModel):
@@ -90,6 +98,34 @@ class ForkRequest(BaseModel):
         "saved weights, step 0 with a fresh optimizer.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _contract_form(cls, data: Any) -> Any:
+        """Also the design card's form: `{"changes": {...}, "from": "start" | "weights"}`.
+
+        `changes` holds training fields, and `name` or `dataset` if they change; `from`
+        start is fresh weights, weights the source's current ones.
+        """
+        if not isinstance(data, dict) or not ({"changes", "from"} & data.keys()):
+            return data
+        out = {k: v for k, v in data.items() if k not in ("changes", "from")}
+        changes = data.get("changes") or {}
+        if not isinstance(changes, dict):
+            raise ValueError("changes must be an object of the fields that change")
+        training = dict(out.get("training") or {})
+        for key, value in changes.items():
+            if key in ("name", "dataset"):
+                out[key] = value
+            else:
+                training[key] = value
+        out["training"] = training
+        if "from" in data:
+            source = {"start": "fresh", "weights": "current"}.get(data["from"])
+            if source is None:
+                raise ValueError("from must be 'start' or 'weights'")
+            out["weights"] = source
+        return out
+
 
 @router.post(
     "/{run_id}/fork",
@@ -102,10 +138,18 @@ class ForkRequest(BaseModel):
     },
 )
 def fork_run(
-    run_id: str, fork: ForkRequest, store: StoreDep, settings: SettingsDep, manager: ManagerDep
+    run_id: str,
+    fork: ForkRequest,
+    *,
+    store: StoreDep,
+    settings: SettingsDep,
+    manager: ManagerDep,
+    caller: CallerDep,
+    roster: RosterDep,
 ) -> Any:
-    """A new run like this one with some fields changed (created, not started)."""
+    """A new run like this one with some fields changed (created, not started): the caller's."""
     source = _record(store, run_id)
+    owner = owner_for_new_run(caller, roster, settings)
     if fork.dataset is not None and fork.weights == "current":
         error = SpecError(field="dataset", message="another dataset needs fresh weights")
         return refuse(422, "the fork is invalid", [error])
@@ -118,20 +162,29 @@ def fork_run(
     if isinstance(config, JSONResponse):
         return config
     try:
-        return manager.fork(source, config, weights=fork.weights == "current")
+        return manager.fork(source, config, weights=fork.weights == "current", owner=owner)
     except RunStateError as exc:
         raise HTTPException(409, str(exc)) from exc
 
 
 @router.get("", response_model=list[RunSummary])
 def list_runs(
+    *,
     store: StoreDep,
     response: Response,
+    caller: CallerDep,
+    roster: RosterDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Runs per page.")] = 100,
     offset: Annotated[int, Query(ge=0, le=2**62, description="Runs to skip.")] = 0,
 ) -> list[RunSummary]:
-    """Runs, newest first, as summaries (GET /api/runs/{id} has the config); X-Total-Count."""
-    page, total = store.summaries(limit, offset)
+    """The runs the caller may see, newest first, as summaries; X-Total-Count.
+
+    Without a token: the runs outside any class; a student: their own; a teacher: the class's.
+    """
+    page, total = store.summaries(limit, offset, visible_to(caller))
+    if caller is not None and caller.role == "teacher":
+        names = {m.id: m.name for m in roster.info(caller.class_id).members}
+        page = [run.model_copy(update={"owner": names.get(run.owner_id or "")}) for run in page]
     response.headers["X-Total-Count"] = str(total)
     return page
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from models.probes.dispatch import ProbeError, check_topic
+from server.access import BAD_TOKEN, RosterDep, presented_token, refusal
 from server.deps import HubDep, ManagerDep, SettingsDep, StoreDep
 from server.hub import METRICS, STATUS, Hub, Subscriber, SubscriberClosed
 from server.lifecycle import RunNotFoundError, RunStateError
@@ -129,11 +130,21 @@ async def stream(
     store: StoreDep,
     manager: ManagerDep,
     settings: SettingsDep,
+    roster: RosterDep,
 ) -> None:
     """Live frames of one run: status and metrics as JSON text, tensors as binary frames."""
     await ws.accept()  # then close with the contract's code, which a refused upgrade cannot carry
-    if store.get_run(run_id) is None:
+    owner = store.owner(run_id)
+    if owner is None:
         await ws.close(code=4404, reason=f"no run with id '{run_id}'")
+        return
+    # The stream's own check (a dependency's refusal could not carry the close code).
+    token = presented_token(ws)
+    caller = roster.member(token) if token is not None else None
+    refused = (401, BAD_TOKEN) if token is not None and caller is None else None
+    refused = refused or refusal(owner, caller, settings)
+    if refused is not None:
+        await ws.close(code=4000 + refused[0], reason=refused[1])
         return
     sub = hub.subscribe(run_id, [], max_hz=10.0)
     await ws.send_text(_status_text(store, run_id))

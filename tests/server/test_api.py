@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,27 @@ def test_presets(client: TestClient) -> None:
     assert "spiral-mlp" in names
     assert client.get("/api/presets/digits-cnn").json()["run"]["dataset"]["name"] == "digits"
     assert client.get("/api/presets/nope").status_code == 404
+
+
+def test_every_preset_is_a_lesson_whose_panels_are_probes_and_whose_runs_are_valid(
+    client: TestClient,
+) -> None:
+    presets = client.get("/api/presets").json()
+    probes = {p["name"] for p in client.get("/api/probes").json()}
+    for preset in presets:
+        lesson = preset["lesson"]
+        assert lesson["concept"] and lesson["group"] and lesson["order"] >= 1
+        assert all(lesson["card"][k] for k in ("do", "watch", "takeaway", "question"))
+        assert {panel.split(":")[0] for panel in lesson["panels"]} <= probes
+        runs = preset["runs"] or [preset["run"]]
+        assert runs[0] == preset["run"]
+        for run in runs:
+            created = client.post("/api/runs", json=run)
+            assert created.status_code == 201, (preset["name"], created.json())
+            client.delete(f"/api/runs/{created.json()['id']}")
+    pair = client.get("/api/presets/residual-vs-plain").json()
+    assert [r["name"] for r in pair["runs"]] == ["plain, 8 layers", "residual, 8 layers"]
+    assert "loss_landscape" in pair["lesson"]["panels"]
 
 
 def test_validate(client: TestClient) -> None:
@@ -282,19 +304,27 @@ def digits_conv_run(**training: Any) -> dict[str, Any]:
     }
 
 
+def probed(client: TestClient, path: str, params: dict[str, Any]) -> Any:
+    """A probe's answer once the probe budget lets it through (a loaded machine may 429)."""
+    return wait_until(
+        lambda: (r := client.get(path, params=params)).status_code != 429 and r,
+        what="the probe budget",
+    )
+
+
 def test_probes_on_demand(client: TestClient) -> None:
     body = digits_conv_run()
     run_id = client.post("/api/runs", json=body).json()["id"]
     assert client.get(f"/api/runs/{run_id}/probes/erf", params={"node": "c1"}).status_code == 409
     client.post(f"/api/runs/{run_id}/step", json={"n": 5})
     wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] == 5, what="5 steps")
-    erf = client.get(f"/api/runs/{run_id}/probes/erf", params={"node": "c1"}).json()
+    erf = probed(client, f"/api/runs/{run_id}/probes/erf", {"node": "c1"}).json()
     assert erf["rf_size"] == [3.0, 3.0] and erf["arrays"]["erf"]["shape"] == [8, 8]
-    maps = client.get(f"/api/runs/{run_id}/probes/feature_maps:c1", params={"sample": 3}).json()
+    maps = probed(client, f"/api/runs/{run_id}/probes/feature_maps:c1", {"sample": 3}).json()
     assert maps["arrays"]["maps"]["shape"] == [4, 8, 8] and maps["step"] == 5
-    confusion = client.get(f"/api/runs/{run_id}/probes/confusion").json()
+    confusion = probed(client, f"/api/runs/{run_id}/probes/confusion", {}).json()
     assert confusion["arrays"]["matrix"]["shape"] == [10, 10]
-    refused = client.get(f"/api/runs/{run_id}/probes/feature_maps", params={"node": "fc"})
+    refused = probed(client, f"/api/runs/{run_id}/probes/feature_maps", {"node": "fc"})
     assert refused.status_code == 422 and "not [C, H, W]" in refused.json()["detail"]
     assert client.get(f"/api/runs/{run_id}/probes/decision_boundary").status_code == 422
     assert client.get(f"/api/runs/{run_id}/probes/nope").status_code == 404
@@ -394,7 +424,37 @@ def test_an_ended_run_is_probed_from_its_final_weights(client: TestClient, endin
         header, arrays = unpack_probe(message["bytes"])
     assert header["topic"] == "feature_maps:c1" and header["step"] == final
     assert arrays["maps"].shape == (4, 8, 8)
+    if ending == "completed":
+        ended_run_landscape(client, run_id, final)
     client.delete(f"/api/runs/{run_id}")
+
+
+def ended_run_landscape(client: TestClient, run_id: str, final: int) -> None:
+    """An ended run's loss slice: whole through REST; filling frame by frame on the stream."""
+    whole = wait_until(
+        lambda: (
+            (
+                r := client.get(f"/api/runs/{run_id}/probes/loss_landscape", params={"grid": 9})
+            ).status_code
+            != 429
+            and r
+        ),
+        what="the probe budget",
+    )
+    assert whole.status_code == 200, whole.json()
+    assert whole.json()["rows_done"] == 9 and whole.json()["step"] == final
+    assert all(math.isfinite(v) for row in whole.json()["arrays"]["loss"]["data"] for v in row)
+    done: list[int] = []
+    with client.websocket_connect(f"/api/runs/{run_id}/stream") as ws:
+        ws.receive_json()
+        ws.send_json({"type": "subscribe", "topics": ["loss_landscape"], "options": {"grid": 25}})
+        while not done or done[-1] < 25 * 25:
+            message = ws.receive()
+            if message.get("bytes"):
+                header, arrays = unpack_probe(message["bytes"])
+                done.append(header["points_done"])
+    # In pieces (each a worker time slice), so that other runs train in between.
+    assert len(done) >= 2 and done == sorted(done) and np.isfinite(arrays["loss"]).all()
 
 
 def test_a_run_that_never_trained_has_nothing_to_probe(client: TestClient) -> None:

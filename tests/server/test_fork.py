@@ -75,3 +75,20 @@ def test_a_fork_that_cannot_be_made_says_why(client: TestClient) -> None:
     assert mixed.status_code == 422 and mixed.json()["errors"][0]["field"] == "dataset"
     assert client.post("/api/runs/nope/fork", json={}).status_code == 404
     client.delete(f"/api/runs/{source}")
+
+
+def test_the_design_cards_fork_form_is_the_same_fork(client: TestClient) -> None:
+    source = client.post("/api/runs", json=spiral_run(max_steps=300, seed=7)).json()
+    url = f"/api/runs/{source['id']}/fork"
+    card = client.post(url, json={"changes": {"optimizer": "sgd", "name": "b"}, "from": "start"})
+    assert card.status_code == 201, card.json()
+    made = card.json()["config"]
+    assert made["name"] == "b" and made["training"]["optimizer"] == "sgd"
+    assert made["training"]["seed"] == source["config"]["training"]["seed"]
+    # From weights not yet saved: the same refusal as weights=current.
+    unsaved = client.post(url, json={"changes": {}, "from": "weights"})
+    assert unsaved.status_code == 409
+    for bad in ({"from": "middle"}, {"changes": [1]}, {"changes": {"lr": 50}}):
+        assert client.post(url, json=bad).status_code == 422, bad
+    client.delete(f"/api/runs/{source['id']}")
+    client.delete(f"/api/runs/{card.json()['id']}")

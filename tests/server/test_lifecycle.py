@@ -81,6 +81,11 @@ def test_rest_stream_and_records_follow_the_table(client: TestClient) -> None:
     assert again.status_code == 200 and again.json()["status"] in ("queued", "running")
     client.post(f"/api/runs/{run_id}/stop")
     wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["actions"] == [], what="stopped")
+    # A stop or pause after the end (a page a moment behind) is answered, and changes nothing.
+    late = client.post(f"/api/runs/{run_id}/stop")
+    assert late.status_code == 200 and late.json()["status"] == "stopped"
+    assert client.post(f"/api/runs/{run_id}/pause").json()["status"] == "stopped"
+    assert client.post(f"/api/runs/{run_id}/resume").status_code == 409
     assert client.delete(f"/api/runs/{run_id}").status_code == 204
     missing = client.post(f"/api/runs/{run_id}/start")
     assert missing.status_code == 404 and run_id in missing.json()["detail"]

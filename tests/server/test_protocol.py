@@ -42,6 +42,7 @@ COMMAND_EXAMPLES: list[wire.Command] = [
     wire.Update(run_id="r", changes=TrainingPatch(lr=0.1, batch_size=8)),
     wire.Drop(run_id="r"),
     wire.Watch(run_id="r", topics={"metrics": 2.0}),
+    wire.Spotlight(run_id="r", on=True),
     wire.Probe(request_id="q", run_id="r", topic="weights", node="h1"),
     wire.Shutdown(),
 ]

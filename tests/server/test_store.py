@@ -362,3 +362,15 @@ def test_the_history_cuts_back_to_a_step(store: Store) -> None:
     store.append_metrics(run.id, [row(s) for s in range(1, 11)])
     assert store.truncate_metrics(run.id, 6) == 4
     assert steps(store, run.id) == [1, 2, 3, 4, 5, 6]
+
+
+def test_summaries_carry_the_best_test_accuracy_so_far(store: Store) -> None:
+    fresh = store.create_run(config("fresh"))
+    run = store.create_run(config("trained"))
+    rows = [row(1), row(2), row(3), row(4)]
+    for r, acc in zip(rows, [None, 0.5, 0.875, 0.75], strict=True):
+        r.test_acc = acc
+    store.append_metrics(run.id, rows)
+    page, _ = store.summaries(10)
+    best = {s.id: s.best_test_acc for s in page}
+    assert best == {run.id: 0.875, fresh.id: None}

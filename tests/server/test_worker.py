@@ -19,19 +19,20 @@ from models.probes.registry import PROBES
 from models.run import RunConfig
 from models.train import Trainer
 from server import protocol as wire
-from server.worker import Worker, WorkerOptions
+from server.worker import PROBE_SHARE, Worker, WorkerOptions
 from tests.server.conftest import spiral_run
 
 NODE_TOPICS = [name for name, entry in PROBES.items() if entry.scope == "node"]
 
 
 def make_worker(
-    tmp_path: Path,
+    tmp_path: Path, *, fuse: bool = False
 ) -> tuple[Worker, queue.Queue[wire.Command], queue.Queue[wire.Event]]:
+    """A worker in this process; runs step alone unless `fuse` (tests/server/test_fusion.py)."""
     commands: queue.Queue[wire.Command] = queue.Queue()
     events: queue.Queue[wire.Event] = queue.Queue()
     options = WorkerOptions(
-        device="cpu", data_dir=str(tmp_path), slice_s=0.01, eval_hz=5, checkpoint_s=60
+        device="cpu", data_dir=str(tmp_path), slice_s=0.01, eval_hz=5, checkpoint_s=60, fuse=fuse
     )
     return Worker(options, commands, events), commands, events  # type: ignore[arg-type]
 
@@ -64,6 +65,51 @@ def test_ten_runs_all_progress(tmp_path: Path) -> None:
     assert all(run.job.step_count > 0 for run in worker.runs.values())
     statuses = [e for e in drain(events) if isinstance(e, wire.Status)]
     assert {e.run_id for e in statuses if e.status == "running"} == {f"r{i}" for i in range(10)}
+
+
+def test_time_is_shared_fairly_by_students_not_by_runs(tmp_path: Path) -> None:
+    worker, _, _ = make_worker(tmp_path)
+    # One student with three runs, two students with one each, and a run outside a class.
+    for i in range(3):
+        start(worker, f"ann{i}", share="member:ann")
+    start(worker, "bo", share="member:bo")
+    start(worker, "cy", share="member:cy")
+    start(worker, "solo")
+    spin(worker, 240)
+    served = {share: worker.served[share] for share in ("member:ann", "member:bo", "member:cy")}
+    served["solo"] = worker.served["solo"]
+    # Each share's training time within 1.5x of every other's (by runs it would be 3x for ann).
+    assert max(served.values()) < 1.5 * min(served.values()), served
+    anns = [worker.runs[f"ann{i}"].job.step_count for i in range(3)]
+    assert all(n > 0 for n in anns)  # and within a share, every run progresses
+    assert sum(anns) < 2 * worker.runs["bo"].job.step_count
+    # A share that leaves is forgotten; one that comes starts level with the least served.
+    worker.handle(wire.Stop(run_id="bo"))
+    assert "member:bo" not in worker.served
+    start(worker, "di", share="member:di")
+    assert worker.served["member:di"] == min(
+        v for k, v in worker.served.items() if k != "member:di"
+    )
+
+
+def test_the_spotlit_run_gets_about_a_quarter_of_the_worker_and_leaves_it_cleanly(
+    tmp_path: Path,
+) -> None:
+    worker, _, _ = make_worker(tmp_path)
+    for i in range(9):
+        start(worker, f"s{i}", share=f"member:{i}")
+    spin(worker, 30)
+    before = {run_id: run.job.step_count for run_id, run in worker.runs.items()}
+    worker.handle(wire.Spotlight(run_id="s4", on=True))
+    assert worker.runs["s4"].share == "spotlight:s4" and "member:4" not in worker.served
+    spin(worker, 240)
+    gained = {run_id: run.job.step_count - before[run_id] for run_id, run in worker.runs.items()}
+    others = [n for run_id, n in gained.items() if run_id != "s4"]
+    assert min(others) > 0  # the rest of the class still trains
+    # A quarter of the time against an eighth for each of the others, in equal runs: ~2.7x.
+    assert gained["s4"] > 1.8 * sum(others) / len(others), gained
+    worker.handle(wire.Spotlight(run_id="s4", on=False))
+    assert worker.runs["s4"].share == "member:4" and "spotlight:s4" not in worker.served
 
 
 def test_pause_step_resume_stop(tmp_path: Path) -> None:
@@ -268,3 +314,120 @@ def test_a_watched_loss_slice_fills_in_piece_by_piece_between_slices(tmp_path: P
     # ...and nobody watching drops it.
     worker.handle(wire.Watch(run_id="a", topics={}, options={}))
     assert run.landscape is None
+
+
+def test_an_asked_for_loss_slice_comes_a_piece_per_probe_and_training_goes_on_between(
+    tmp_path: Path,
+) -> None:
+    worker, _, events = make_worker(tmp_path)
+    start(worker, "a")
+    start(worker, "b")
+    spin(worker, 20)
+    other = worker.runs["b"]
+    # No time to spare in a piece: one point per answer, whatever the machine's speed.
+    worker.options = dataclasses.replace(worker.options, slice_s=0.0)
+    options: wire.ProbeOptions = {"grid": 4}
+    began = worker.runs["a"].job.step_count
+    answers: list[wire.ProbeAnswer] = []
+    other_steps = [other.job.step_count]
+    for i in range(100):
+        worker.probe_clock = 0.0  # as if the probe budget had refilled
+        worker.handle(
+            wire.Probe(request_id=str(i), run_id="a", topic="loss_landscape", options=options)
+        )
+        answers += [e for e in drain(events) if isinstance(e, wire.ProbeAnswer)]
+        if not answers[-1].more:
+            break
+        spin(worker, 2)  # the asker comes back later: the runs train meanwhile
+        other_steps.append(other.job.step_count)
+    assert [a.more for a in answers] == [True] * 15 + [False]
+    assert all(a.error is None and a.probe is not None for a in answers)
+    done = [a.probe.meta["points_done"] for a in answers if a.probe is not None]
+    assert done == list(range(1, 17))
+    final = answers[-1].probe
+    assert final is not None and np.isfinite(final.arrays["loss"]).all()
+    assert final.step == began  # the slice is centred on the weights it began at
+    assert other_steps[-1] > other_steps[0] and worker.runs["a"].job.step_count > began
+    assert "a" not in worker.pieces  # nothing kept once complete
+    # New options start it over; a refused option says why and keeps nothing.
+    worker.probe_clock = 0.0
+    worker.handle(
+        wire.Probe(request_id="x", run_id="a", topic="loss_landscape", options={"grid": 1000})
+    )
+    (refused,) = [e for e in drain(events) if isinstance(e, wire.ProbeAnswer)]
+    assert refused.error is not None and "grid" in refused.error and "a" not in worker.pieces
+
+
+def test_a_probe_that_breaks_stops_that_view_and_the_run_trains_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker, _, events = make_worker(tmp_path)
+    start(worker, "a")
+    spin(worker, 5)
+    run = worker.runs["a"]
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("a bug inside the probe")
+
+    monkeypatch.setattr(run.job, "probe", broken)
+    worker.handle(wire.Watch(run_id="a", topics={"decision_boundary": 10.0}, options={}))
+    before = run.job.step_count
+    spin(worker, 5)
+    (stopped,) = [e for e in drain(events) if isinstance(e, wire.ProbeStopped)]
+    assert stopped.topic == "decision_boundary" and "a bug inside the probe" in (
+        stopped.error or ""
+    )
+    assert "decision_boundary" not in run.watch and "a" in worker.runs
+    assert run.job.step_count > before
+
+
+def test_a_probe_of_the_data_alone_is_sent_once_per_viewer_not_once_per_step(
+    tmp_path: Path,
+) -> None:
+    worker, _, events = make_worker(tmp_path)
+    body = {"network": PRESETS["digits-cnn"]["run"]["network"], "dataset": {"name": "digits"}}
+    worker.handle(wire.Start(run_id="r", config=RunConfig.model_validate(body)))
+    watch = wire.Watch(run_id="r", topics={"pixel_correlation": 50.0, "weights:c1": 50.0})
+    worker.handle(watch)
+    drain(events)
+
+    def frames(topic: str, seen: list[wire.Event]) -> int:
+        return sum(isinstance(e, wire.ProbeFrame) and e.probe.topic == topic for e in seen)
+
+    seen: list[wire.Event] = []
+    for _ in range(12):
+        spin(worker, 1)
+        time.sleep(0.03)  # past each topic's next due time
+        seen += drain(events)
+    assert frames("pixel_correlation", seen) == 1
+    assert frames("weights:c1", seen) > 1  # the weights move: a frame per step taken
+    worker.handle(watch)  # a new viewer
+    spin(worker, 2)
+    assert frames("pixel_correlation", drain(events)) == 1
+
+
+def test_paused_runs_views_do_not_stretch_the_intervals_of_a_run_that_trains(
+    tmp_path: Path,
+) -> None:
+    worker, _, events = make_worker(tmp_path)
+    for i in range(8):  # pages left open on paused runs, each watching two views
+        start(worker, f"p{i}", paused=True)
+        worker.handle(
+            wire.Watch(run_id=f"p{i}", topics={"decision_boundary": 5.0, "confusion": 5.0})
+        )
+    start(worker, "live")
+    worker.handle(wire.Watch(run_id="live", topics={"decision_boundary": 50.0}))
+    drain(events)
+    run = worker.runs["live"]
+    spin(worker, 3)
+    frames = [e for e in drain(events) if isinstance(e, wire.ProbeFrame) and e.run_id == "live"]
+    assert frames
+    cost_s = float(frames[-1].probe.meta["probe_ms"]) / 1000  # type: ignore[arg-type]
+    # Its one topic counts, not the paused runs' sixteen: the interval of one topic alone.
+    interval = run.due["decision_boundary"] - time.monotonic()
+    assert interval <= max(1 / 50, cost_s / PROBE_SHARE) * 1.5 + 0.01
+    # New options are drawn at once, not after the interval the old ones earned.
+    worker.handle(
+        wire.Watch(run_id="live", topics={"decision_boundary": 50.0}, options={"resolution": 20})
+    )
+    assert run.due["decision_boundary"] == 0.0
