@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
+import { painted } from "./pixels";
 import { REPO, startServer } from "./server";
 import { browserSuite } from "./suite";
 
@@ -69,16 +70,6 @@ async function settled(page: Page, testId: string): Promise<number> {
 }
 
 const edgeCount = (page: Page) => page.locator(".react-flow__edge").count();
-
-/** Pixels a canvas has drawn (alpha > 0). */
-const painted = (page: Page, testId: string): Promise<number> =>
-  page.getByTestId(testId).evaluate((el) => {
-    const canvas = el as HTMLCanvasElement;
-    const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
-    let n = 0;
-    for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) n++;
-    return n;
-  });
 
 /** Pixels of a canvas within a few levels of an RGB colour (the class colours of the points). */
 const pixelsOf = (page: Page, testId: string, rgb: [number, number, number]): Promise<number> =>

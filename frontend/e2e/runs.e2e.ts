@@ -3,37 +3,23 @@
 // the reason, the speed control reaches the run, and a finished run can be inspected.
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { beforeEach, describe, expect, inject, test } from "vitest";
+import { describe, expect, inject, test } from "vitest";
+import { painted } from "./pixels";
+import { allRuns, rest, type RunSummary, withoutRuns } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
 const suite = browserSuite();
 
-interface Summary {
-  id: string;
-  name: string;
-  status: string;
-  step: number;
-}
-
-interface RunRead extends Summary {
+interface RunRead extends RunSummary {
   config: { training: { lr: number; max_steps: number; max_steps_per_s: number } };
 }
 
 const ACTIVE = ["queued", "running", "paused"];
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (response.status === 204 ? undefined : await response.json()) as T;
-}
+const api = rest(baseUrl);
 
-const allRuns = () => api<Summary[]>("GET", "/api/runs?limit=1000");
-const activeRuns = async () => (await allRuns()).filter((r) => ACTIVE.includes(r.status));
+const activeRuns = async () => (await allRuns(api)).filter((r) => ACTIVE.includes(r.status));
 const readRun = (id: string) => api<RunRead>("GET", `/api/runs/${id}`);
 
 /** A run made elsewhere (a script, an earlier page), training slowly so that it costs little. */
@@ -50,7 +36,7 @@ async function leftOver(name: string): Promise<string> {
       { source: "fc", target: "out" },
     ],
   };
-  const run = await api<Summary>("POST", "/api/runs", {
+  const run = await api<RunSummary>("POST", "/api/runs", {
     name,
     network,
     dataset: { name: "circle", params: {} },
@@ -61,9 +47,7 @@ async function leftOver(name: string): Promise<string> {
 }
 
 // Each test starts from a server without runs, so that counts are its own.
-beforeEach(async () => {
-  for (const run of await allRuns()) await api("DELETE", `/api/runs/${run.id}`);
-});
+withoutRuns(api);
 
 function open(path = "/"): Promise<Page> {
   return suite.open(`${baseUrl}${path}`);
@@ -74,16 +58,6 @@ const number = async (page: Page, testId: string): Promise<number> => Number(awa
 const points = async (page: Page): Promise<number> => Number(await page.getByTestId("chart-loss").getAttribute("data-points"));
 const runIdInUrl = (page: Page): string | null => new URL(page.url()).searchParams.get("run");
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `runs-${name}.png`) });
-
-/** Pixels a canvas has drawn (alpha > 0). */
-const painted = (page: Page, testId: string): Promise<number> =>
-  page.getByTestId(testId).evaluate((el) => {
-    const canvas = el as HTMLCanvasElement;
-    const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
-    let n = 0;
-    for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) n++;
-    return n;
-  });
 
 async function playUntilRunning(page: Page): Promise<string> {
   await expect.poll(() => text(page, "spec-errors"), { timeout: 10_000 }).toContain("valid network");
@@ -123,7 +97,7 @@ describe("the page's runs", () => {
     await expect.poll(() => text(page, "run-status"), { timeout: 15_000 }).toContain("paused");
     await page.getByTestId("btn-play").click();
     await expect.poll(() => text(page, "run-status"), { timeout: 15_000 }).toContain("running");
-    expect((await allRuns()).map((r) => [r.id, r.status])).toEqual([[id, "running"]]);
+    expect((await allRuns(api)).map((r) => [r.id, r.status])).toEqual([[id, "running"]]);
 
     await page.getByTestId("btn-reset").click();
     await expect.poll(() => text(page, "run-status")).toContain("idle");
@@ -159,7 +133,7 @@ describe("the page's runs", () => {
 
     await page.getByTestId(`runs-list-delete-${b}`).click();
     await expect.poll(() => row(b).count(), { timeout: 10_000 }).toBe(0);
-    expect((await allRuns()).map((r) => r.id)).toEqual([a]);
+    expect((await allRuns(api)).map((r) => r.id)).toEqual([a]);
 
     // Open: the page watches that run, with its setup; the URL names it.
     await page.getByTestId(`runs-list-open-${a}`).click();
@@ -174,7 +148,7 @@ describe("the page's runs", () => {
     await expect.poll(() => text(page, "run-status"), { timeout: 10_000 }).toContain("idle");
     await expect.poll(() => text(page, "runs-list-total"), { timeout: 10_000 }).toBe("no runs");
     expect(runIdInUrl(page)).toBeNull();
-    expect(await allRuns()).toEqual([]);
+    expect(await allRuns(api)).toEqual([]);
   });
 
   test("4. a learning rate of 50 for SGD blocks Play with the reason; a change the run refuses shows the value it kept", async () => {
@@ -191,7 +165,7 @@ describe("the page's runs", () => {
     await page.getByTestId("canvas").click({ position: { x: 5, y: 5 } });
     await page.keyboard.press(" ");
     await page.waitForTimeout(500);
-    expect(await allRuns()).toEqual([]);
+    expect(await allRuns(api)).toEqual([]);
 
     await page.getByTestId("lr-input").fill("0.1");
     await expect.poll(() => reason.count()).toBe(0);

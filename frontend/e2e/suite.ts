@@ -1,6 +1,6 @@
 // The setup every browser test file shares: one Chromium for the file, the page a test
-// opened closed after it, with no console errors allowed on it, and the folder the
-// screenshots go to.
+// opened (and any more it opened, each in a browser context of its own: another person)
+// closed after it, with no console errors allowed on them, and the folder the screenshots go to.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -21,6 +21,13 @@ export interface Suite {
   open(url: string, viewport?: { width: number; height: number }): Promise<Page>;
   /** Check a page opened elsewhere after the test. */
   track(opened: OpenPage): OpenPage;
+  /**
+   * Open one more page, in a context of its own (its own storage: another person at
+   * another machine), checked and closed after the test like the first; waits for the palette.
+   */
+  openAnother(url: string): Promise<Page>;
+  /** The pages `openAnother` opened for the running test, in order; a test may edit their `errors`. */
+  readonly others: readonly OpenPage[];
 }
 
 export interface SuiteOptions {
@@ -32,6 +39,7 @@ export interface SuiteOptions {
 export function browserSuite(options: SuiteOptions = {}): Suite {
   let browser: Browser | undefined;
   let current: OpenPage | null = null;
+  let others: OpenPage[] = [];
 
   beforeAll(async () => {
     browser = await launch();
@@ -42,13 +50,19 @@ export function browserSuite(options: SuiteOptions = {}): Suite {
   });
 
   afterEach(async () => {
+    const extra = others;
+    others = [];
+    const extraErrors = extra.flatMap((o, i) => o.errors.map((e) => `page ${i + 2}: ${e}`));
+    for (const o of extra) await o.context.close();
     const opened = current;
     current = null;
-    if (!opened) return;
-    const errors = [...opened.errors];
-    await options.beforeClose?.(opened);
-    await opened.context.close();
-    expect(errors, "console errors on the page").toEqual([]);
+    if (opened) {
+      const errors = [...opened.errors];
+      await options.beforeClose?.(opened);
+      await opened.context.close();
+      expect(errors, "console errors on the page").toEqual([]);
+    }
+    expect(extraErrors, "console errors on the other pages").toEqual([]);
   });
 
   const suite: Suite = {
@@ -59,9 +73,18 @@ export function browserSuite(options: SuiteOptions = {}): Suite {
     get current(): OpenPage | null {
       return current;
     },
+    get others(): readonly OpenPage[] {
+      return others;
+    },
     track(opened: OpenPage): OpenPage {
       current = opened;
       return opened;
+    },
+    async openAnother(url): Promise<Page> {
+      const opened = await openPage(suite.browser, url);
+      others.push(opened);
+      await opened.page.getByTestId("palette-linear").waitFor();
+      return opened.page;
     },
     async open(url, viewport): Promise<Page> {
       const { page } = suite.track(await openPage(suite.browser, url));

@@ -1,11 +1,17 @@
 // The playground's layout: palette | canvas over charts | run, layer, data and training panels.
 import { useCallback, useEffect, useState } from "react";
+import { ClassNotice } from "./classroom/ClassNotice";
+import { ClassPanel } from "./classroom/ClassPanel";
+import { SharedGrid } from "./classroom/SharedGrid";
+import { useFollowClass } from "./classroom/useFollowClass";
+import { JoinDialog } from "./classroom/JoinDialog";
 import { Canvas } from "./components/Canvas";
 import { Charts } from "./components/Charts";
 import { DataPanel } from "./components/DataPanel";
-import { DemoCard } from "./components/DemoCard";
+import { LessonCard } from "./components/LessonCard";
 import { Help } from "./components/Help";
 import { Inspector } from "./components/Inspector";
+import { LandscapePair } from "./components/LandscapePair";
 import { Notice } from "./components/Notice";
 import { Palette } from "./components/Palette";
 import { RaceView } from "./components/RaceView";
@@ -25,7 +31,7 @@ import { useRunAdoption } from "./hooks/useRunAdoption";
 import { useValidation } from "./hooks/useValidation";
 
 export function App() {
-  const { store, controller } = usePlaygroundContext();
+  const { store, controller, comparison } = usePlaygroundContext();
   const [help, setHelp] = useState(false);
   const toggleHelp = useCallback(() => setHelp((h) => !h), []);
   // The race covers the playground, which stays mounted: closing it shows the page as it was.
@@ -36,10 +42,13 @@ export function App() {
   useHashSync(store, controller);
   useRunAdoption(store, controller);
   useKeyboard(store, controller, toggleHelp);
+  // In a class: read what the teacher set; a student's page follows it.
+  useFollowClass();
   const catalogState = usePlayground((s) => s.catalogState);
   const catalogError = usePlayground((s) => s.catalogError);
   usePresentationMode();
   useEffect(() => () => controller.dispose(), [controller]);
+  useEffect(() => comparison.start(), [comparison]);
 
   return (
     <div className="app">
@@ -52,12 +61,18 @@ export function App() {
           </button>
         </div>
       )}
+      <ClassPanel />
+      <SharedGrid />
       <main className="workspace">
         <Palette />
         <div className="center">
           <RunBanner />
-          <DemoCard />
-          <Canvas />
+          <ClassNotice />
+          <LessonCard />
+          <div className="stage">
+            <Canvas />
+            <LandscapePair />
+          </div>
           {/* Messages show at the canvas's foot: over no chart or panel. */}
           <Notice />
           <SpecErrors />
@@ -74,6 +89,7 @@ export function App() {
       </main>
       {help && <Help onClose={toggleHelp} />}
       {race && <RaceView onClose={closeRace} />}
+      <JoinDialog />
     </div>
   );
 }

@@ -2,6 +2,7 @@
 import { createContext, useContext } from "react";
 import { useStore } from "zustand";
 import type { ProbeHub } from "./probes/hub";
+import type { Comparison } from "./run/comparison";
 import type { MetricsLog } from "./run/metrics";
 import type { RunController } from "./run/controller";
 import type { PlaygroundActions, PlaygroundState, PlaygroundStore } from "./state/store";
@@ -11,6 +12,8 @@ export interface Playground {
   controller: RunController;
   metrics: MetricsLog;
   probes: ProbeHub;
+  /** The runs compared with the own one: their streams, histories and probe hubs. */
+  comparison: Comparison;
 }
 
 export const PlaygroundContext = createContext<Playground | null>(null);

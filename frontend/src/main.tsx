@@ -12,12 +12,13 @@ import { ErrorBoundary } from "./components/ErrorBoundary";
 import { PRESENTATION_KEY } from "./components/Toolbar";
 import { PlaygroundContext, type Playground } from "./context";
 import { ProbeHub } from "./probes/hub";
+import { Comparison } from "./run/comparison";
 import { RunController } from "./run/controller";
 import { MetricsLog } from "./run/metrics";
 import { decodeSetupHash } from "./state/hash";
 import { starterSetup } from "./state/setup";
 import { createPlaygroundStore } from "./state/store";
-import { RunStream } from "./stream/client";
+import { RunStream, type StreamHandlers } from "./stream/client";
 
 function boot(): Playground {
   const starter = starterSetup();
@@ -39,15 +40,12 @@ function boot(): Playground {
   const metrics = new MetricsLog();
   // One rate for the whole stream: the server keeps one max_hz per viewer, metrics and probes alike.
   const maxHz = 10;
-  const probes = new ProbeHub({ maxHz, onProblem: (message) => actions.setNotice(message) });
-  const controller = new RunController({
-    store,
-    api,
-    metrics,
-    probes,
-    openStream: (runId, handlers) => new RunStream(streamUrl(runId), handlers, { topics: ["metrics"], maxHz }),
-  });
-  return { store, controller, metrics, probes };
+  const makeHub = () => new ProbeHub({ maxHz, onProblem: (message) => actions.setNotice(message) });
+  const probes = makeHub();
+  const openStream = (runId: string, handlers: StreamHandlers) => new RunStream(streamUrl(runId), handlers, { topics: ["metrics"], maxHz });
+  const controller = new RunController({ store, api, metrics, probes, openStream });
+  const comparison = new Comparison({ store, api, metrics, probes, openStream, makeHub });
+  return { store, controller, metrics, probes, comparison };
 }
 
 const root = document.getElementById("root");

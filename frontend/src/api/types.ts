@@ -101,6 +101,10 @@ export type NodeReport = Schemas["NodeReport"];
 export type ValidationReport = Schemas["ValidationReport"];
 
 export type RunRecord = Schemas["RunRecord"];
+/** A run's network, dataset, training settings and device, as its record holds them. */
+export type RunConfig = RunRecord["config"];
+/** POST /api/runs/{id}/fork: the training fields that change and where the weights come from. */
+export type ForkRequest = Schemas["ForkRequest"];
 /** A run as GET /api/runs lists it: everything but its config. */
 export type RunSummary = Schemas["RunSummary"];
 export type Health = Schemas["Health"];
@@ -111,6 +115,38 @@ export type RunAction = RunRecord["actions"][number];
 export type ControlAction = Exclude<RunAction, "update">;
 
 export type MetricsRow = Schemas["MetricsRow"];
+
+// --- classes (docs/api.md, "Classes") ---
+
+/** What creating or joining a class answers: who the caller is in it, and their token. */
+export type Credentials = Schemas["Credentials"];
+/** A class as its teacher reads it (GET /api/classes/{id}). */
+export type ClassInfo = Schemas["ClassInfo"];
+/** Someone in a class: its teacher or a student. */
+export type ClassMember = Schemas["Member"];
+export type NewClass = Schemas["NewClass"];
+export type JoinRequest = Schemas["Join"];
+/**
+ * What every student's page follows (GET/PUT /api/classes/{id}/state): the lesson or network
+ * pushed (`pushed`: the revision of the last push, 0 never), the class-wide reset (`reset`:
+ * its revision, 0 never), the locked parts, the hidden panels, the spotlighted run, whether
+ * the grid is shared. The server always answers every field (the schema marks those with a
+ * default optional): here they are required.
+ */
+export type ClassState = Required<Schemas["ClassState"]>;
+/** A part of the students' page the teacher can lock. */
+export type ClassLock = ClassState["locks"][number];
+/** One control for every student's run at once (POST /api/classes/{id}/control). */
+export type ClassAction = Schemas["ClassControl"]["action"];
+/** What a class-wide control reached and what not (run id -> why). */
+export type ControlReport = Schemas["ControlReport"];
+/** One student in GET /api/classes/{id}/grid: their newest run, its loss curve (at most 48 points). */
+export type GridStudent = Schemas["GridEntry"];
+/** GET /api/classes/{id}/grid: the teacher's (or, shared, the students') view of the class. */
+export type ClassGridView = Schemas["ClassGrid"];
+/** One row of GET /api/classes/{id}/results: what the student changed against the push (each like "training.lr: 0.03 → 0.1"), and how it did. */
+export type ResultRow = Schemas["ResultRow"];
+export type ClassResults = Schemas["ClassResults"];
 
 // --- the stream ---
 // The server's frames give their `type` tag a default, so the schema marks it optional;

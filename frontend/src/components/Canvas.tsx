@@ -16,6 +16,7 @@ import {
   type OnConnect,
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useLocked } from "../classroom/classState";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
 import { connectionProblem, type LayerEdge, type LayerNode } from "../graph/graph";
 import { FIT_VIEW } from "../graph/layout";
@@ -65,6 +66,8 @@ export function Canvas() {
   const autoFit = useRef(true);
   // The edge a layer being dragged from the palette would go into, marked while it is over it.
   const [dropEdge, setDropEdge] = useState<string | null>(null);
+  // Locked by the teacher (a class's "palette" lock): nodes can be selected (their views show), not moved, connected or dropped.
+  const locked = useLocked("palette");
 
   const shownEdges = useMemo(() => {
     const x = new Map(nodes.map((n) => [n.id, n.position.x]));
@@ -135,11 +138,11 @@ export function Canvas() {
   );
 
   const onDragOver = useCallback((event: DragEvent) => {
-    if (!event.dataTransfer.types.includes(LAYER_MIME)) return;
+    if (locked || !event.dataTransfer.types.includes(LAYER_MIME)) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "copy";
     setDropEdge(edgeAt(event.clientX, event.clientY));
-  }, []);
+  }, [locked]);
 
   const onDragLeave = useCallback((event: DragEvent) => {
     // Moving between the canvas's own elements is not leaving it.
@@ -150,12 +153,12 @@ export function Canvas() {
     (event: DragEvent) => {
       setDropEdge(null);
       const type = event.dataTransfer.getData(LAYER_MIME);
-      if (!type) return;
+      if (!type || locked) return;
       event.preventDefault();
       const at = screenToFlowPosition({ x: event.clientX, y: event.clientY });
       actions.addNode(type, { x: at.x - 60, y: at.y - 25 }, edgeAt(event.clientX, event.clientY) ?? undefined);
     },
-    [actions, screenToFlowPosition],
+    [actions, screenToFlowPosition, locked],
   );
 
   return (
@@ -163,6 +166,7 @@ export function Canvas() {
       ref={canvasRef}
       className="canvas"
       data-testid="canvas"
+      data-locked={locked || undefined}
       onDragOver={onDragOver}
       onDragLeave={onDragLeave}
       onDrop={onDrop}
@@ -174,6 +178,9 @@ export function Canvas() {
         defaultEdgeOptions={EDGE_DEFAULTS}
         onNodesChange={actions.applyNodeChanges}
         onEdgesChange={actions.applyEdgeChanges}
+        nodesDraggable={!locked}
+        nodesConnectable={!locked}
+        edgesReconnectable={!locked}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
@@ -194,6 +201,11 @@ export function Canvas() {
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#b8c2cc" />
         <Controls showInteractive={false} />
       </ReactFlow>
+      {locked && (
+        <p className="canvas-locked" data-testid="lock-note-canvas">
+          🔒 locked by your teacher
+        </p>
+      )}
       {nodes.length === 0 && (
         <p className="canvas-empty">Drag layers here from the palette, or load a demo from the menu above.</p>
       )}

@@ -1,5 +1,6 @@
 // The dataset: picker, its params (from its JSON Schema), what it holds and a preview of its samples.
 import { useShallow } from "zustand/react/shallow";
+import { useLocked } from "../classroom/classState";
 import { useActions, usePlayground } from "../context";
 import { allErrors } from "../state/store";
 import { DatasetPreviewView } from "./DatasetPreview";
@@ -12,13 +13,26 @@ export function DataPanel() {
   const errors = usePlayground(useShallow((s) => allErrors(s).filter((e) => e.node === null && e.field?.startsWith("dataset"))));
   const actions = useActions();
   const info = datasets.find((d) => d.name === dataset.name);
+  // In a class whose teacher locked the dataset: the picker and its params show but cannot change.
+  const locked = useLocked("dataset");
 
   return (
     <section className="panel" aria-label="Dataset">
       <h2>Data</h2>
+      {locked && (
+        <p className="lock-note" data-testid="lock-note-dataset">
+          🔒 locked by your teacher
+        </p>
+      )}
       <label className="row">
         <span>dataset</span>
-        <select value={dataset.name} onChange={(e) => actions.setDataset(e.target.value)} data-testid="dataset-select">
+        <select
+          value={dataset.name}
+          onChange={(e) => actions.setDataset(e.target.value)}
+          disabled={locked}
+          data-locked={locked || undefined}
+          data-testid="dataset-select"
+        >
           {!info && <option value={dataset.name}>{dataset.name}</option>}
           {datasets.map((d) => (
             <option key={d.name} value={d.name} disabled={!d.available} title={d.unavailable_reason ?? d.description}>
@@ -53,6 +67,7 @@ export function DataPanel() {
       )}
       <details className="params">
         <summary>dataset params</summary>
+        <fieldset className="lockable" disabled={locked} data-locked={locked || undefined}>
         <SchemaForm
           schema={info?.params_schema}
           values={dataset.params}
@@ -60,6 +75,7 @@ export function DataPanel() {
           testIdPrefix="dataset-param-"
           errors={errors}
         />
+        </fieldset>
       </details>
     </section>
   );

@@ -3,10 +3,10 @@
 import { useMemo } from "react";
 import { PLANE_EXTENT, pointsInPlane, type DatasetPreview, type ImagesPreview, type PointsPreview, type SegmentationPreview } from "../data/preview";
 import { usePreview } from "../hooks/usePreview";
-import { classColour, cssColour, labelRgb, VIRIDIS } from "../render/colormap";
+import { classColour, cssColour, labelColour, VIRIDIS } from "../render/colormap";
 import { imageSamples, scatter, segmentationPairs, type Ctx } from "../render/draw";
 import { gridLayout, type Grid } from "../render/layout";
-import { ProbeCanvas } from "./probes/ProbePanel";
+import { GridCanvas, ProbeCanvas } from "./probes/ProbePanel";
 
 /** Side of the scatter, width of the image grids. */
 const SCATTER_SIZE = 220;
@@ -106,11 +106,9 @@ function Images({ preview }: { preview: ImagesPreview }) {
   if (data.count === 0) return <p className="muted">The train split is empty.</p>;
   return (
     <>
-      <ProbeCanvas
+      <GridCanvas
         data={data}
         draw={drawImages}
-        width={data.grid.width}
-        height={data.grid.height}
         label={`${which(preview, data.count)} train images: ${data.captions.join(", ")}`}
         testId="preview-canvas"
         attrs={{ "data-images": data.count }}
@@ -140,25 +138,20 @@ function Segmentation({ preview }: { preview: SegmentationPreview }) {
   if (data.count === 0) return <p className="muted">The train split is empty.</p>;
   return (
     <>
-      <ProbeCanvas
+      <GridCanvas
         data={data}
         draw={drawPairs}
-        width={data.grid.width}
-        height={data.grid.height}
         label={`${which(preview, data.count)} train images, each beside its label map`}
         testId="preview-canvas"
         attrs={{ "data-images": data.count }}
       />
       <p className="probe-note preview-legend">
         image | label map:{" "}
-        {preview.classNames.map((name, k) => {
-          const [r, g, b] = labelRgb(k);
-          return (
-            <span key={name} className="preview-class">
-              <Swatch colour={`rgb(${r}, ${g}, ${b})`} /> {name}
-            </span>
-          );
-        })}
+        {preview.classNames.map((name, k) => (
+          <span key={name} className="preview-class">
+            <Swatch colour={labelColour(k)} /> {name}
+          </span>
+        ))}
       </p>
     </>
   );

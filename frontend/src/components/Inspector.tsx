@@ -1,6 +1,7 @@
 // The side panel for the selection: a node's params (from its JSON Schema), its
 // shape and size, and delete buttons.
 import { useShallow } from "zustand/react/shallow";
+import { useLocked } from "../classroom/classState";
 import { useActions, usePlayground } from "../context";
 import { allErrors } from "../state/store";
 import { formatCount, formatShape } from "./LayerNodeView";
@@ -25,6 +26,8 @@ export function Inspector() {
   const report = usePlayground((s) => (node ? s.validation?.nodes[node.id] : undefined));
   const errors = usePlayground(useShallow((s) => (node ? allErrors(s).filter((e) => e.node === node.id) : [])));
   const actions = useActions();
+  // The teacher locked the network (a class's "palette" lock): params and deletes are theirs too.
+  const locked = useLocked("palette");
 
   if (node) {
     const field = receptive(report?.receptive_field);
@@ -49,15 +52,17 @@ export function Inspector() {
             </>
           )}
         </dl>
-        <SchemaForm
-          key={node.id}
-          schema={layer?.params_schema}
-          values={node.data.params}
-          onChange={(key, value) => actions.setParam(node.id, key, value)}
-          testIdPrefix="param-"
-          errors={errors}
-        />
-        <button type="button" className="danger" onClick={() => actions.deleteNode(node.id)} data-testid="btn-delete-node">
+        <fieldset className="lockable" disabled={locked} data-locked={locked || undefined}>
+          <SchemaForm
+            key={node.id}
+            schema={layer?.params_schema}
+            values={node.data.params}
+            onChange={(key, value) => actions.setParam(node.id, key, value)}
+            testIdPrefix="param-"
+            errors={errors}
+          />
+        </fieldset>
+        <button type="button" className="danger" disabled={locked} onClick={() => actions.deleteNode(node.id)} data-testid="btn-delete-node">
           Delete {node.id}
         </button>
       </section>
@@ -71,7 +76,7 @@ export function Inspector() {
         <h2>
           Connection <code>{edge.source}</code> → <code>{edge.target}</code>
         </h2>
-        <button type="button" className="danger" onClick={() => actions.deleteEdge(edge.id)} data-testid="btn-delete-edge">
+        <button type="button" className="danger" disabled={locked} onClick={() => actions.deleteEdge(edge.id)} data-testid="btn-delete-edge">
           Delete connection
         </button>
       </section>
@@ -82,7 +87,7 @@ export function Inspector() {
     return (
       <section className="panel inspector" data-testid="inspector">
         <h2>{selectedNodes.length + selectedEdges.length} items selected</h2>
-        <button type="button" className="danger" onClick={actions.deleteSelection} data-testid="btn-delete-selection">
+        <button type="button" className="danger" disabled={locked} onClick={actions.deleteSelection} data-testid="btn-delete-selection">
           Delete selection
         </button>
       </section>

@@ -1,10 +1,12 @@
-// A live curve chart: drawn once from the history, then grown with Plotly.extendTraces
-// as rows stream in. Each trace keeps a bounded number of points (see Decimator).
+// A live curve chart of one or several runs' histories: drawn once from them, then grown
+// with Plotly.extendTraces as rows stream in (a run's rows extend only its own traces).
+// Each trace keeps a bounded number of points (see Decimator).
 import { useEffect, useRef, useState } from "react";
 import type { MetricsRow } from "../api/types";
 import { Decimator, type DecimatorUpdate } from "../charts/decimate";
 import { loadPlotly, type Layout, type PlotlyApi, type Trace } from "../charts/plotly";
-import { usePlayground, usePlaygroundContext } from "../context";
+import { usePlayground } from "../context";
+import type { MetricsLog } from "../run/metrics";
 
 export type MetricKey = "train_loss" | "test_loss" | "train_acc" | "test_acc";
 
@@ -15,10 +17,21 @@ export interface Series {
   dash?: "solid" | "dash" | "dot";
 }
 
+/** One run's curves on a chart: its metric history and the series drawn from it. */
+export interface ChartSource {
+  /** The run's id (or any key naming the history). */
+  id: string;
+  log: MetricsLog;
+  series: readonly Series[];
+}
+
 interface Props {
   testId: string;
   title: string;
-  series: readonly Series[];
+  /** The histories drawn; a row appended to one extends only its own traces. */
+  sources: readonly ChartSource[];
+  /** Plotly's own legend (off when the page draws one for the runs). */
+  legend?: boolean;
   /** Values are fractions, drawn as percentages on a fixed 0-100% axis. */
   percent?: boolean;
   /** Offer a log-scale toggle for the y axis. */
@@ -26,6 +39,9 @@ interface Props {
   /** What the empty chart says. */
   empty: string;
 }
+
+/** Fewest milliseconds between two redraws of a chart's new points (10 a second at most). */
+export const REDRAW_MS = 100;
 
 /** Points each trace keeps on screen (older ones are thinned, see Decimator). */
 export const POINTS_PER_TRACE = 1500;
@@ -80,17 +96,17 @@ const CONFIG = {
   modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
 };
 
-export function MetricChart({ testId, title, series, percent = false, logToggle = false, empty }: Props) {
-  const { metrics } = usePlaygroundContext();
+export function MetricChart({ testId, title, sources, percent = false, logToggle = false, legend = true, empty }: Props) {
   const look = usePlayground((s) => (s.presentation ? CHART_LOOK.presentation : CHART_LOOK.normal));
   const plotRef = useRef<HTMLDivElement>(null);
   const plotlyRef = useRef<PlotlyApi | null>(null);
-  const [points, setPoints] = useState(0);
+  // Points drawn per source (run).
+  const [counts, setCounts] = useState<readonly number[]>([]);
   const [log, setLog] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
-  const settings = useRef({ percent, log, look });
+  const settings = useRef({ percent, log, look, legend });
   useEffect(() => {
-    settings.current = { percent, log, look };
+    settings.current = { percent, log, look, legend };
   });
 
   useEffect(() => {
@@ -99,8 +115,17 @@ export function MetricChart({ testId, title, series, percent = false, logToggle 
     let disposed = false;
     let plotly: PlotlyApi | null = null;
     let queue: Promise<unknown> = Promise.resolve();
-    const decimators = series.map(() => new Decimator(POINTS_PER_TRACE));
-    const count = (): number => decimators.reduce((n, d) => n + d.points.x.length, 0);
+    // One trace per series of each source, the sources' traces one after another.
+    const offsets: number[] = [];
+    const specs: Series[] = [];
+    for (const source of sources) {
+      offsets.push(specs.length);
+      specs.push(...source.series);
+    }
+    const decimators = specs.map(() => new Decimator(POINTS_PER_TRACE));
+    const indicesOf = (si: number): number[] => (sources[si] as ChartSource).series.map((_, i) => (offsets[si] as number) + i);
+    const counted = (): number[] =>
+      sources.map((_, si) => indicesOf(si).reduce((n, i) => n + (decimators[i] as Decimator).points.x.length, 0));
 
     /** Run Plotly calls one after another, each after the previous finished. */
     const enqueue = (call: (p: PlotlyApi) => Promise<unknown> | void): void => {
@@ -109,67 +134,98 @@ export function MetricChart({ testId, title, series, percent = false, logToggle 
         .catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
     };
 
-    const feed = (rows: readonly MetricsRow[]): DecimatorUpdate[] =>
-      series.map((s, i) => {
-        const { x, y } = column(rows, s.key);
-        return (decimators[i] as Decimator).push(x, y);
+    /** Feed a source's rows to its own traces only: each update with its trace's index. */
+    const feed = (si: number, rows: readonly MetricsRow[]): { index: number; update: DecimatorUpdate }[] =>
+      indicesOf(si).map((index) => {
+        const { x, y } = column(rows, (specs[index] as Series).key);
+        return { index, update: (decimators[index] as Decimator).push(x, y) };
       });
 
-    const traces = (): Trace[] =>
-      series.map((s, i) => {
-        const { x, y } = (decimators[i] as Decimator).points;
-        return {
-          x: [...x],
-          y: [...y],
-          name: s.name,
-          type: "scatter",
-          mode: "lines",
-          line: { color: s.color, width: settings.current.look.line, dash: s.dash ?? "solid" },
-          hovertemplate: percent ? "step %{x}: %{y:.1%}<extra>%{fullData.name}</extra>" : undefined,
-        };
-      });
+    const trace = (index: number): Trace => {
+      const s = specs[index] as Series;
+      const { x, y } = (decimators[index] as Decimator).points;
+      return {
+        x: [...x],
+        y: [...y],
+        name: s.name,
+        type: "scatter",
+        mode: "lines",
+        line: { color: s.color, width: settings.current.look.line, dash: s.dash ?? "solid" },
+        hovertemplate: percent ? "step %{x}: %{y:.1%}<extra>%{fullData.name}</extra>" : undefined,
+      };
+    };
 
     loadPlotly()
       .then((p) => {
         if (disposed) return;
         plotly = p;
         plotlyRef.current = p;
-        feed(metrics.all);
-        const data = traces();
-        const { percent: pc, log: lg, look: lk } = settings.current;
-        enqueue((api) => api.newPlot(el, data, layoutOf(pc, lg, lk), CONFIG));
-        enqueue(() => setPoints(count()));
+        sources.forEach((source, si) => feed(si, source.log.all));
+        const data = specs.map((_, i) => trace(i));
+        const { percent: pc, log: lg, look: lk, legend: lgd } = settings.current;
+        enqueue((api) => api.newPlot(el, data, { ...layoutOf(pc, lg, lk), showlegend: lgd }, CONFIG));
+        const n = counted();
+        enqueue(() => setCounts(n));
       })
       .catch((error: unknown) => setProblem(`cannot load the charts: ${error instanceof Error ? error.message : String(error)}`));
 
-    const unsubscribe = metrics.subscribe((event) => {
-      if (!plotly) return; // the history is read when Plotly has loaded
-      if (event.kind === "clear") {
-        for (const d of decimators) d.clear();
-        enqueue((api) => api.restyle(el, { x: series.map(() => []), y: series.map(() => []) }));
-      } else {
-        const updates = feed(event.rows);
-        if (updates.some((u) => u.kind === "rebuild")) {
-          // A trace halved its points: redraw the traces' data once (rare: log2 of the run's length).
-          const all = traces();
-          enqueue((api) => api.restyle(el, { x: all.map((t) => t.x), y: all.map((t) => t.y) }));
+    // New points wait here and are drawn together, at most every REDRAW_MS: however many
+    // runs stream rows (each at its own moments), a chart redraws at one steady pace.
+    const pending = new Map<number, { x: number[]; y: number[] }>();
+    let flushTimer: ReturnType<typeof setTimeout> | null = null;
+    let lastFlush = -Infinity;
+    const flush = (): void => {
+      flushTimer = null;
+      lastFlush = performance.now();
+      if (disposed || pending.size === 0) return;
+      const indices = [...pending.keys()];
+      const grown = indices.map((i) => pending.get(i) as { x: number[]; y: number[] });
+      pending.clear();
+      enqueue((api) => api.extendTraces(el, { x: grown.map((g) => g.x), y: grown.map((g) => g.y) }, indices));
+      const n = counted();
+      enqueue(() => setCounts(n));
+    };
+    const schedule = (): void => {
+      if (flushTimer !== null) return;
+      flushTimer = setTimeout(() => requestAnimationFrame(flush), Math.max(0, lastFlush + REDRAW_MS - performance.now()));
+    };
+
+    const unsubscribes = sources.map((source, si) =>
+      source.log.subscribe((event) => {
+        if (!plotly) return; // the history is read when Plotly has loaded
+        const indices = indicesOf(si);
+        // A redraw of these traces draws what waits for them too.
+        const redraw = () => {
+          for (const i of indices) pending.delete(i);
+        };
+        if (event.kind === "clear") {
+          redraw();
+          for (const i of indices) (decimators[i] as Decimator).clear();
+          enqueue((api) => api.restyle(el, { x: indices.map(() => []), y: indices.map(() => []) }, indices));
         } else {
-          const indices: number[] = [];
-          const xs: number[][] = [];
-          const ys: number[][] = [];
-          updates.forEach((u, i) => {
-            if (u.kind === "append") {
-              indices.push(i);
-              xs.push(u.x);
-              ys.push(u.y);
+          const updates = feed(si, event.rows);
+          if (updates.some((u) => u.update.kind === "rebuild")) {
+            // A trace halved its points: redraw this source's traces once (rare: log2 of the run's length).
+            redraw();
+            const redrawn = indices.map(trace);
+            enqueue((api) => api.restyle(el, { x: redrawn.map((t) => t.x), y: redrawn.map((t) => t.y) }, indices));
+          } else {
+            for (const { index, update } of updates) {
+              if (update.kind !== "append" || update.x.length === 0) continue;
+              const waiting = pending.get(index);
+              if (waiting) {
+                waiting.x.push(...update.x);
+                waiting.y.push(...update.y);
+              } else pending.set(index, { x: [...update.x], y: [...update.y] });
             }
-          });
-          if (indices.length > 0) enqueue((api) => api.extendTraces(el, { x: xs, y: ys }, indices));
+            schedule();
+            return;
+          }
         }
-      }
-      const n = count();
-      enqueue(() => setPoints(n));
-    });
+        const n = counted();
+        enqueue(() => setCounts(n));
+      }),
+    );
 
     let frame = 0;
     const observer = new ResizeObserver(() => {
@@ -180,13 +236,14 @@ export function MetricChart({ testId, title, series, percent = false, logToggle 
 
     return () => {
       disposed = true;
-      unsubscribe();
+      if (flushTimer !== null) clearTimeout(flushTimer);
+      for (const unsubscribe of unsubscribes) unsubscribe();
       observer.disconnect();
       cancelAnimationFrame(frame);
       if (plotly) plotly.purge(el);
       plotlyRef.current = null;
     };
-  }, [metrics, series, percent]);
+  }, [sources, percent]);
 
   useEffect(() => {
     const el = plotRef.current;
@@ -200,8 +257,17 @@ export function MetricChart({ testId, title, series, percent = false, logToggle 
     void p.restyle(el, { "line.width": look.line });
   }, [log, look, percent]);
 
+  const points = counts.reduce((a, b) => a + b, 0);
+  const perRun = sources.map((source, i) => `${source.id}:${counts[i] ?? 0}`).join(" ");
   return (
-    <section className="chart" data-testid={testId} data-points={points} aria-label={title}>
+    <section
+      className="chart"
+      data-testid={testId}
+      data-points={points}
+      data-runs={sources.length}
+      data-run-points={perRun}
+      aria-label={title}
+    >
       <header className="chart-head">
         <h3>{title}</h3>
         {logToggle && (

@@ -1,8 +1,10 @@
 // The layer palette, generated from GET /api/layers and grouped by category.
 // Drag an item onto the canvas, or press Enter / double-click to add it in the middle.
+// In a class whose teacher locked the network ("palette"), nothing can be dragged or added.
 import { useReactFlow } from "@xyflow/react";
 import { useMemo, type DragEvent, type KeyboardEvent } from "react";
 import type { LayerInfo } from "../api/types";
+import { useLocked } from "../classroom/classState";
 import { useActions, usePlayground } from "../context";
 import { LAYER_MIME } from "./dnd";
 
@@ -35,8 +37,10 @@ export function Palette() {
   const count = usePlayground((s) => s.nodes.length);
   const { screenToFlowPosition } = useReactFlow();
   const groups = useMemo(() => groupLayers(layers), [layers]);
+  const locked = useLocked("palette");
 
   const addInMiddle = (type: string) => {
+    if (locked) return;
     const rect = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
     const at = rect
       ? screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 3 })
@@ -47,6 +51,10 @@ export function Palette() {
   };
 
   const onDragStart = (event: DragEvent, type: string) => {
+    if (locked) {
+      event.preventDefault();
+      return;
+    }
     event.dataTransfer.setData(LAYER_MIME, type);
     event.dataTransfer.setData("text/plain", type);
     event.dataTransfer.effectAllowed = "copy";
@@ -60,8 +68,13 @@ export function Palette() {
   };
 
   return (
-    <nav className="palette" aria-label="Layers">
+    <nav className={`palette${locked ? " locked" : ""}`} aria-label="Layers" data-locked={locked || undefined}>
       <h2>Layers</h2>
+      {locked && (
+        <p className="lock-note" data-testid="lock-note-palette">
+          🔒 The network is locked by your teacher.
+        </p>
+      )}
       {state === "loading" && <p className="muted">Loading layers…</p>}
       {state === "error" && <p className="muted">No layers: the server did not answer.</p>}
       {groups.map(([category, list]) => (
@@ -73,9 +86,11 @@ export function Palette() {
                 key={layer.type}
                 className="palette-item"
                 data-testid={`palette-${layer.type}`}
-                draggable
+                draggable={!locked}
                 tabIndex={0}
                 role="button"
+                aria-disabled={locked || undefined}
+                data-locked={locked || undefined}
                 title={layer.doc}
                 aria-description={layer.doc}
                 onDragStart={(e) => onDragStart(e, layer.type)}

@@ -1,12 +1,15 @@
 // Every run the server holds, a page at a time (GET /api/runs, newest first): so that no
 // run trains unseen, runs left by an earlier page or another tab can be opened (watched
 // here), stopped or deleted. Polled while shown; the server's notes (a run it paused
-// because nobody watched it) are said on the row.
+// because nobody watched it) are said on the row. Each row's best test accuracy, a box
+// that compares it with the others ticked, and a fork (ForkForm.tsx).
 import "./RunsList.css";
 import { useCallback, useEffect, useState } from "react";
 import { api, type RunsPage } from "../api/client";
 import type { RunSummary } from "../api/types";
 import { usePlayground, usePlaygroundContext } from "../context";
+import { ForkForm } from "./ForkForm";
+import { percent } from "./probes/ProbePanel";
 
 /** Runs per page of the list. */
 export const PAGE_SIZE = 10;
@@ -28,8 +31,10 @@ function created(run: RunSummary): string {
 }
 
 export function RunsList() {
-  const { controller } = usePlaygroundContext();
+  const { controller, comparison } = usePlaygroundContext();
   const ownId = usePlayground((s) => s.run.id);
+  const compared = usePlayground((s) => s.compare);
+  const [forking, setForking] = useState<string | null>(null);
   const ownStatus = usePlayground((s) => s.run.status);
   const [open, setOpen] = useState(false);
   const [offset, setOffset] = useState(0);
@@ -84,8 +89,13 @@ export function RunsList() {
     act(run.id, async () => {
       // The page's own run: stop watching it first, so that its end is not reported as a failure.
       if (run.id === ownId) await controller.reset();
+      comparison.remove(run.id);
       await api.deleteRun(run.id);
     });
+  const toggleCompare = (run: RunSummary, on: boolean) => {
+    if (!on) comparison.remove(run.id);
+    else comparison.add({ id: run.id, name: run.name, status: run.status, step: run.step, bestTestAcc: run.best_test_acc ?? null });
+  };
   const adopt = (run: RunSummary) =>
     act(run.id, async () => {
       if (!(await controller.adopt(run.id))) throw new Error(`the run “${run.name}” is gone`);
@@ -128,7 +138,10 @@ export function RunsList() {
                     <span className="counter">step {run.step}</span>
                   </div>
                   <small className="muted" title={`created ${created(run)}`}>
-                    {run.dataset} · {run.optimizer} · {created(run)}
+                    <span title="Best test accuracy so far" data-testid={`runs-list-acc-${run.id}`}>
+                      best {percent(run.best_test_acc)}
+                    </span>{" "}
+                    · {run.dataset} · {run.optimizer} · {created(run)}
                   </small>
                   {run.error && (
                     <small className="runs-note" data-testid={`runs-list-note-${run.id}`}>
@@ -151,7 +164,26 @@ export function RunsList() {
                     <button type="button" className="danger" onClick={() => void remove(run)} disabled={busy !== null} data-testid={`runs-list-delete-${run.id}`} title="Delete it, its history and its checkpoint">
                       delete
                     </button>
+                    <button
+                      type="button"
+                      onClick={() => setForking(forking === run.id ? null : run.id)}
+                      aria-expanded={forking === run.id}
+                      data-testid={`runs-list-fork-${run.id}`}
+                      title="A new run like this one with one training setting changed, compared with it"
+                    >
+                      fork
+                    </button>
+                    <label className="runs-compare" title="Overlay its curves on the charts with the other runs ticked">
+                      <input
+                        type="checkbox"
+                        checked={compared.includes(run.id)}
+                        onChange={(e) => toggleCompare(run, e.target.checked)}
+                        data-testid={`runs-list-compare-${run.id}`}
+                      />{" "}
+                      compare
+                    </label>
                   </div>
+                  {forking === run.id && <ForkForm source={run} onClose={() => setForking(null)} onForked={() => void load()} />}
                 </li>
               );
             })}

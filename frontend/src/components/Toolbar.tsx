@@ -1,7 +1,13 @@
-// The top bar: demos, undo/redo, clear, export/import, presentation mode, help.
+// The top bar: the lessons (in the lecture's order), demos (by name), undo/redo, clear, export/import, presentation mode,
+// the class (start one, or the one the page is in), help.
 import { useRef, type ChangeEvent } from "react";
+import { ClassBadge } from "../classroom/ClassBadge";
+import { useLocked } from "../classroom/classState";
+import { StartClass } from "../classroom/StartClass";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
+import { saveFile } from "../download";
 import { useDemo, useLoadDemo } from "../hooks/useDemo";
+import { lessonGroups, lessonLabel } from "../lessons/lessons";
 import { parseSetup } from "../state/setup";
 import { setupOf, specOf } from "../state/store";
 
@@ -9,14 +15,7 @@ import { setupOf, specOf } from "../state/store";
 export const PRESENTATION_KEY = "layerlab.presentation";
 
 function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveFile(name, new Blob([text], { type: "application/json" }));
 }
 
 export function Toolbar({ onHelp, onRace }: { onHelp: () => void; onRace: () => void }) {
@@ -30,6 +29,9 @@ export function Toolbar({ onHelp, onRace }: { onHelp: () => void; onRace: () => 
   const actions = useActions();
   const loadDemo = useLoadDemo();
   const fileRef = useRef<HTMLInputElement>(null);
+  // The teacher locked the network (a class's "palette" lock): nothing here may replace or edit it.
+  const locked = useLocked("palette");
+  const lockedTitle = "The network is locked by your teacher";
 
   const loadPreset = (event: ChangeEvent<HTMLSelectElement>) => {
     const preset = presets.find((p) => p.name === event.target.value);
@@ -69,10 +71,28 @@ export function Toolbar({ onHelp, onRace }: { onHelp: () => void; onRace: () => 
       <h1>
         <img src="/favicon.svg" alt="" width={22} height={22} /> LayerLab
       </h1>
+      <label className="preset lesson">
+        <span className="sr-only">Load a lesson</span>
+        {/* The lecture's order, grouped by its parts; the loaded lesson shown, as in the demo menu. */}
+        <select value={demo} onChange={loadPreset} data-testid="lesson-select" disabled={presets.length === 0 || locked} data-locked={locked || undefined} title={locked ? lockedTitle : undefined}>
+          <option value="" disabled={demo !== ""}>
+            Lessons…
+          </option>
+          {lessonGroups(presets).map(({ group, lessons }) => (
+            <optgroup key={group} label={group}>
+              {lessons.map((p) => (
+                <option key={p.name} value={p.name} title={p.doc}>
+                  {lessonLabel(p)}
+                </option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+      </label>
       <label className="preset">
         <span className="sr-only">Load a demo</span>
         {/* Shows the demo on the canvas, marked; the placeholder once another network is loaded. */}
-        <select value={demo} onChange={loadPreset} data-testid="preset-select" disabled={presets.length === 0}>
+        <select value={demo} onChange={loadPreset} data-testid="preset-select" disabled={presets.length === 0 || locked} data-locked={locked || undefined} title={locked ? lockedTitle : undefined}>
           <option value="" disabled={demo !== ""}>
             Load a demo…
           </option>
@@ -84,19 +104,19 @@ export function Toolbar({ onHelp, onRace }: { onHelp: () => void; onRace: () => 
         </select>
       </label>
       <div className="tools">
-        <button type="button" onClick={actions.undo} disabled={!canUndo} data-testid="btn-undo" title="Undo (Ctrl+Z)">
+        <button type="button" onClick={actions.undo} disabled={!canUndo || locked} data-testid="btn-undo" title="Undo (Ctrl+Z)">
           ↶ Undo
         </button>
-        <button type="button" onClick={actions.redo} disabled={!canRedo} data-testid="btn-redo" title="Redo (Ctrl+Shift+Z)">
+        <button type="button" onClick={actions.redo} disabled={!canRedo || locked} data-testid="btn-redo" title="Redo (Ctrl+Shift+Z)">
           ↷ Redo
         </button>
-        <button type="button" onClick={actions.clearNetwork} data-testid="btn-clear" title="Keep only the input and the output">
+        <button type="button" onClick={actions.clearNetwork} disabled={locked} data-locked={locked || undefined} data-testid="btn-clear" title="Keep only the input and the output">
           Clear
         </button>
         <button type="button" onClick={exportSpec} data-testid="btn-export" title="Download the network spec (JSON)">
           Export
         </button>
-        <button type="button" onClick={() => fileRef.current?.click()} data-testid="btn-import" title="Load a network spec or run config (JSON)">
+        <button type="button" onClick={() => fileRef.current?.click()} disabled={locked} data-locked={locked || undefined} data-testid="btn-import" title="Load a network spec or run config (JSON)">
           Import
         </button>
         <input ref={fileRef} type="file" accept="application/json,.json" hidden onChange={(e) => void importFile(e)} data-testid="import-file" />
@@ -112,6 +132,8 @@ export function Toolbar({ onHelp, onRace }: { onHelp: () => void; onRace: () => 
         <button type="button" onClick={onRace} data-testid="btn-race" title="Six optimizers descend one 2-D function, side by side">
           Optimizer race
         </button>
+        <StartClass />
+        <ClassBadge />
         <button type="button" onClick={onHelp} data-testid="btn-help" title="How to use LayerLab, and the keyboard shortcuts (?)">
           ? Help
         </button>

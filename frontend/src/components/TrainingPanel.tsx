@@ -6,6 +6,7 @@
 // one whose live change the run refused says why and shows the value the run kept.
 import { useEffect, useState } from "react";
 import type { TrainingConfig } from "../api/types";
+import { useLocked } from "../classroom/classState";
 import { useActions, usePlayground, usePlaygroundContext } from "../context";
 import type { NumberBounds } from "../forms/schema";
 import { fieldProblem, fieldTestId, hyperparameterFields, refusedTestId, type TrainingField } from "../forms/training";
@@ -111,6 +112,8 @@ export function TrainingPanel() {
   const optimizers = usePlayground((s) => s.catalog.optimizers);
   const hasRun = usePlayground((s) => s.run.id !== null);
   const actions = useActions();
+  // In a class whose teacher locked the training settings, they show but cannot change.
+  const locked = useLocked("training");
 
   const commit = (changes: Partial<TrainingConfig>) => {
     actions.setTraining(changes);
@@ -120,8 +123,14 @@ export function TrainingPanel() {
   const hyperparameters = hyperparameterFields(info);
 
   return (
-    <section className="panel" aria-label="Training">
+    <section className="panel" aria-label="Training" data-locked={locked || undefined}>
       <h2>Training</h2>
+      {locked && (
+        <p className="lock-note" data-testid="lock-note-training">
+          🔒 locked by your teacher
+        </p>
+      )}
+      <fieldset className="lockable" disabled={locked} data-locked={locked || undefined} data-testid="training-fields">
       <label className="row" title={info?.doc ?? "How the weights are updated from the gradient."}>
         <span>optimizer</span>
         <select value={optimizer} onChange={(e) => commit({ optimizer: e.target.value })} data-testid="optimizer-select">
@@ -140,6 +149,7 @@ export function TrainingPanel() {
       <NumberField field="batch_size" label="batch size" bounds={BATCH_SIZE} help="Samples per step." onCommit={commit} />
       <NumberField field="max_steps" label="max steps" bounds={MAX_STEPS} help="Training stops after this many steps." onCommit={commit} />
       <NumberField field="seed" label="seed" bounds={SEED} help="Seeds weights, batch order and dropout." onCommit={commit} />
+      </fieldset>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // Keyboard shortcuts (listed in the help dialog): ignored while typing in a field.
 import { useEffect } from "react";
+import { lockedNow } from "../classroom/classState";
 import type { RunController } from "../run/controller";
 import type { PlaygroundStore } from "../state/store";
 
@@ -33,8 +34,13 @@ export function useKeyboard(store: PlaygroundStore, controller: RunController, t
       const mod = event.ctrlKey || event.metaKey;
       const key = event.key;
       let handled = true;
-      if (mod && !event.shiftKey && key.toLowerCase() === "z") actions.undo();
-      else if (mod && ((event.shiftKey && key.toLowerCase() === "z") || key.toLowerCase() === "y")) actions.redo();
+      // The teacher locked the network: no undo back past what they pushed, no deletes.
+      const locked = lockedNow("palette");
+      if (mod && !event.shiftKey && key.toLowerCase() === "z") {
+        if (!locked) actions.undo();
+      } else if (mod && ((event.shiftKey && key.toLowerCase() === "z") || key.toLowerCase() === "y")) {
+        if (!locked) actions.redo();
+      }
       else if (mod || event.altKey) handled = false;
       else if (key === " ") {
         // A focused button would also "click" on Space's keyup: take the focus away first.
@@ -43,7 +49,9 @@ export function useKeyboard(store: PlaygroundStore, controller: RunController, t
       }
       else if (key === ".") void controller.step();
       else if (key === "R" && event.shiftKey) void controller.reset();
-      else if (key === "Delete" || key === "Backspace") actions.deleteSelection();
+      else if (key === "Delete" || key === "Backspace") {
+        if (!locked) actions.deleteSelection();
+      }
       else if (key === "?") toggleHelp();
       else handled = false;
       if (handled) event.preventDefault();

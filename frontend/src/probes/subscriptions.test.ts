@@ -160,6 +160,23 @@ describe("ProbeSubscriptions", () => {
       { type: "subscribe", topics: ["erf:c1"], max_hz: 10, sample: 0, reduction: "abs", options: { ...grid9, seed: 1 } },
     ]);
   });
+  test("other probes' options go in the same set, only once a view sets them; a change re-asks", () => {
+    const { subs, tick, sent, send } = setup();
+    subs.attach(send);
+    subs.connected();
+    subs.want("conv_matrix:c1");
+    tick.run();
+    expect(sent).toEqual([{ type: "subscribe", topics: ["conv_matrix:c1"], max_hz: 10, sample: 0, reduction: "abs", options: LANDSCAPE }]);
+    sent.length = 0;
+    subs.setOptions({ params: { size: 8 } });
+    subs.setOptions({ params: { size: 8 } });
+    subs.setOptions({ params: { size: 8, image_size: 96 } });
+    expect(sent).toEqual([
+      { type: "subscribe", topics: ["conv_matrix:c1"], max_hz: 10, sample: 0, reduction: "abs", options: { ...LANDSCAPE, size: 8 } },
+      { type: "subscribe", topics: ["conv_matrix:c1"], max_hz: 10, sample: 0, reduction: "abs", options: { ...LANDSCAPE, size: 8, image_size: 96 } },
+    ]);
+  });
+
   test("a run that ended has every subscribed topic asked again (its final weights); nothing while closed", () => {
     const { subs, tick, sent, send, setOpen } = setup();
     subs.renew(); // no stream yet

@@ -37,12 +37,22 @@ export interface ProbeOptions {
   /** ERF: mean |g| or mean g^2. */
   reduction: "abs" | "square";
   landscape: LandscapeOptions;
+  /**
+   * Other probes' options by name, as their registry entries name them (conv_matrix's `size`,
+   * segmentation's `image_size`); only those a view set are sent, so a probe that lacks one keeps its default.
+   */
+  params: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_LANDSCAPE: LandscapeOptions = { grid: 25, plane: "random", keep_vectors: false, seed: 0 };
 
 function sameLandscape(a: LandscapeOptions, b: LandscapeOptions): boolean {
   return a.grid === b.grid && a.plane === b.plane && a.keep_vectors === b.keep_vectors && a.seed === b.seed;
+}
+
+function sameParams(a: ProbeOptions["params"], b: ProbeOptions["params"]): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 export interface SubscriptionOptions {
@@ -58,7 +68,7 @@ export class ProbeSubscriptions {
   private send: Send | null = null;
   private open = false;
   private queued = false;
-  private options: ProbeOptions = { sample: 0, reduction: "abs", landscape: DEFAULT_LANDSCAPE };
+  private options: ProbeOptions = { sample: 0, reduction: "abs", landscape: DEFAULT_LANDSCAPE, params: {} };
   private readonly maxHz: number;
   private readonly schedule: (fn: () => void) => void;
 
@@ -142,7 +152,8 @@ export class ProbeSubscriptions {
     const same =
       next.sample === this.options.sample &&
       next.reduction === this.options.reduction &&
-      sameLandscape(next.landscape, this.options.landscape);
+      sameLandscape(next.landscape, this.options.landscape) &&
+      sameParams(next.params, this.options.params);
     if (same) return;
     this.options = next;
     if (this.open && this.send && this.sent.size > 0) this.subscribe([...this.sent]);
@@ -175,7 +186,8 @@ export class ProbeSubscriptions {
       max_hz: this.maxHz,
       sample: this.options.sample,
       reduction: this.options.reduction,
-      options: this.options.landscape as unknown as SubscribeOptions,
+      // One flat set for the run: each probe's options model takes its own names and ignores the rest.
+      options: { ...this.options.landscape, ...this.options.params } as unknown as SubscribeOptions,
     });
     if (ok) for (const t of topics) this.sent.add(t);
   }

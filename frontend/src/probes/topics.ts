@@ -3,7 +3,7 @@
 // (GET /api/probes, each entry's `applies`). A probe is offered only where the page has a
 // view for it, in the page's order. Only these are subscribed, so the server never
 // computes a probe that no panel shows or that cannot apply.
-import type { DatasetInfo, ProbeApplies, ProbeInfo } from "../api/types";
+import type { DatasetInfo, JsonSchema, ProbeApplies, ProbeInfo } from "../api/types";
 
 export interface NodeFacts {
   id: string;
@@ -33,6 +33,7 @@ export function fitsDataset(applies: ProbeApplies, dataset: DatasetFacts): boole
 /** The node rules hold (an unknown shape fits no rank rule, unknown parameters no `needs_params`). */
 export function fitsNode(applies: ProbeApplies, node: NodeFacts): boolean {
   if ((applies.skip_types ?? []).includes(node.type)) return false;
+  if (given(applies.only_types) && !applies.only_types.includes(node.type)) return false;
   if (given(applies.output_rank) && node.shape?.length !== applies.output_rank) return false;
   if (applies.needs_params && !((node.params ?? 0) > 0)) return false;
   return true;
@@ -64,6 +65,16 @@ export function runViews<V extends string>(probes: readonly ProbeInfo[], views: 
 export function runProbeApplies(probes: readonly ProbeInfo[], name: string, dataset: DatasetFacts): boolean {
   const probe = entry(probes, name, "run");
   return probe !== undefined && fitsDataset(probe.applies, dataset);
+}
+
+/** The schema of a probe's option `option` (a view offers a control for it only when the server takes it). */
+export function probeOption(probes: readonly ProbeInfo[], name: string, scope: ProbeInfo["scope"], option: string): JsonSchema | undefined {
+  return entry(probes, name, scope)?.params_schema.properties?.[option];
+}
+
+/** Of `choices`, those an integer option's schema allows (its minimum and maximum). */
+export function allowed(schema: JsonSchema, choices: readonly number[]): number[] {
+  return choices.filter((n) => (schema.minimum === undefined || n >= schema.minimum) && (schema.maximum === undefined || n <= schema.maximum));
 }
 
 /** The stream topic of a view. */

@@ -192,3 +192,367 @@ export function boundaryMeta(header: FrameHeader): BoundaryMeta {
     hidden,
   };
 }
+
+export interface SegmentationMeta {
+  /** Per-class IoU over the set (null: a class in neither the true nor the predicted masks). */
+  iou: (number | null)[];
+  meanIou: number | null;
+  /** The side of the scenes labelled (the test scenes', or the larger ones made of them). */
+  imageSize: number | null;
+}
+
+export function segmentationMeta(header: FrameHeader): SegmentationMeta {
+  const size = num(header.image_size);
+  return { iou: nums(header.iou), meanIou: num(header.mean_iou), imageSize: size !== null && size > 0 ? size : null };
+}
+
+/**
+ * "the first 4 test scenes", or for scenes of test scenes side by side (wider than `testSide`,
+ * the side the network trained on) "4 scenes of 96×96, each 3×3 test scenes side by side".
+ */
+export function scenesCaption(k: number, h: number, w: number, testSide: number | null): string {
+  if (testSide === null || testSide <= 0 || w <= testSide) return `the first ${k} test scenes; IoU over the test set`;
+  const tiles = Math.round(w / testSide);
+  return `${k} scenes of ${h}×${w}, each ${tiles}×${tiles} test scenes side by side; IoU over the larger scenes`;
+}
+
+/** The segmentation probe's scenes: images [k, c, h, w], true and predicted label maps [k, h, w]. */
+export interface Scenes {
+  images: Float32Array;
+  truth: Float32Array;
+  pred: Float32Array;
+  k: number;
+  c: number;
+  h: number;
+  w: number;
+}
+
+/** The scenes of a segmentation frame, as many as all three arrays hold; null when they do not fit together. */
+export function scenesOf(arrays: ProbeFrame["arrays"]): Scenes | null {
+  const { images, pred, true: truth } = arrays;
+  if (!images || !pred || !truth || images.shape.length !== 4 || pred.shape.length !== 3 || truth.shape.length !== 3) return null;
+  const [n = 0, c = 0, h = 0, w = 0] = images.shape;
+  const fits = (shape: number[]): boolean => shape[1] === h && shape[2] === w;
+  if (!fits(pred.shape) || !fits(truth.shape) || c === 0 || h === 0 || w === 0) return null;
+  const k = Math.min(n, pred.shape[0] ?? 0, truth.shape[0] ?? 0);
+  if (k === 0) return null;
+  return { images: floats(images), truth: floats(truth), pred: floats(pred), k, c, h, w };
+}
+
+export interface MatrixMeta {
+  rows: number;
+  cols: number;
+  nonzero: number | null;
+  /** Share of the entries that are not zero. */
+  density: number | null;
+  /** The input [C, H, W] the matrix is drawn for. */
+  inputShape: number[];
+}
+
+export function matrixMeta(header: FrameHeader): MatrixMeta {
+  const rows = num(header.rows) ?? 0;
+  const cols = num(header.cols) ?? 0;
+  const nonzero = num(header.nonzero);
+  const density = num(header.density) ?? (nonzero !== null && rows * cols > 0 ? nonzero / (rows * cols) : null);
+  return { rows, cols, nonzero, density, inputShape: nums(header.input_shape).filter((v): v is number => v !== null) };
+}
+
+/** "9.2%", "25%", "0.35%": two figures below 10%, whole percents above (so a sparse matrix's share still reads). */
+export function sharePercent(share: number): string {
+  const v = share * 100;
+  return `${v === 0 || v >= 10 ? Math.round(v) : Number(v.toPrecision(2))}%`;
+}
+
+/** "72 × 36 matrix, 25% non-zero, on a 2×6×6 input" */
+export function matrixCaption(meta: MatrixMeta): string {
+  const parts = [`${meta.rows} × ${meta.cols} matrix`];
+  if (meta.density !== null) parts.push(`${sharePercent(meta.density)} non-zero`);
+  const input = meta.inputShape.length > 0 ? `, on a ${meta.inputShape.join("×")} input` : "";
+  return parts.join(", ") + input;
+}
+
+export interface ShiftMeta {
+  /** How far the input moved right (wrapping), in input pixels. */
+  pixels: number | null;
+  /** How far the maps should have moved, in output pixels (the nearest whole one when the stride does not divide the shift). */
+  outputShift: number | null;
+  /** Whether the node's stride divides the shift (else no map can follow it exactly). */
+  wholeShift: boolean;
+  /** max |F(shifted x) - shift(F(x))| / max |F(x)|. */
+  equivarianceError: number | null;
+  /** ||F(shifted x) - F(x)|| / ||F(x)||. */
+  change: number | null;
+  /** The node's channels (the frame holds the first few). */
+  channels: number | null;
+}
+
+export function shiftMeta(header: FrameHeader): ShiftMeta {
+  return {
+    pixels: num(header.pixels),
+    outputShift: num(header.output_shift),
+    wholeShift: header.whole_shift !== false,
+    equivarianceError: num(header.equivariance_error),
+    change: num(header.change),
+    channels: num(header.channels),
+  };
+}
+
+/** The shift test's images: input and shifted input [c, h, w], the node's maps before and after [k, mh, mw]. */
+export interface ShiftImages {
+  input: Float32Array;
+  shifted: Float32Array;
+  before: Float32Array;
+  after: Float32Array;
+  c: number;
+  h: number;
+  w: number;
+  k: number;
+  mh: number;
+  mw: number;
+}
+
+/** The shift frame's arrays, when the two inputs and the two maps each agree in shape; else null. */
+export function shiftImagesOf(arrays: ProbeFrame["arrays"]): ShiftImages | null {
+  const { input, shifted_input: shifted, before, after } = arrays;
+  if (!input || !shifted || !before || !after) return null;
+  const same = (a: number[], b: number[]): boolean => a.length === 3 && b.length === 3 && a.every((v, i) => v === b[i] && v > 0);
+  if (!same(input.shape, shifted.shape) || !same(before.shape, after.shape)) return null;
+  const [c = 0, h = 0, w = 0] = input.shape;
+  const [k = 0, mh = 0, mw = 0] = before.shape;
+  return { input: floats(input), shifted: floats(shifted), before: floats(before), after: floats(after), c, h, w, k, mh, mw };
+}
+
+/** Below this relative error the maps moved exactly (float rounding is ~1e-7). */
+export const EXACT_SHIFT = 1e-4;
+
+/** "2e-7", "0.31", "0": an error to the figures that tell exact from not. */
+export function errorText(v: number): string {
+  if (v === 0) return "0";
+  return Math.abs(v) < 1e-3 ? v.toExponential(0) : String(Number(v.toPrecision(2)));
+}
+
+/**
+ * "Input moved 1 px → maps moved 1 px: exact (error 2e-7); output changed by 24%", or, when the
+ * maps did not follow, what they should have done and "not a shift (error 0.31)". `fraction`: the
+ * output pixels the shift is worth (pixels · W'/W), said when the stride does not divide it.
+ */
+export function shiftCaption(meta: ShiftMeta, fraction: number | null = null): string {
+  const { pixels, outputShift, equivarianceError: error, change } = meta;
+  const parts: string[] = [];
+  if (pixels !== null && outputShift !== null && error !== null) {
+    const exact = error < EXACT_SHIFT;
+    const moved = meta.wholeShift
+      ? `${exact ? "maps moved" : "maps should move"} ${outputShift} px`
+      : `maps should move ${fraction !== null ? Number(fraction.toPrecision(2)) : "a part of a"} px, not a whole pixel`;
+    parts.push(`Input moved ${pixels} px → ${moved}: ${exact ? "exact" : "not a shift"} (error ${errorText(error)})`);
+  }
+  if (change !== null) parts.push(`output changed by ${sharePercent(change)}`);
+  return parts.join("; ");
+}
+
+/** The power law c(d) = a·d^-b fitted to the correlation on log-log axes, and its R². */
+export interface PowerFit {
+  a: number;
+  b: number;
+  r2: number;
+}
+
+export interface CorrelationMeta {
+  /** Distances in pixels, ascending, each with its correlation. */
+  distances: number[];
+  correlation: number[];
+  images: number | null;
+  fit: PowerFit | null;
+}
+
+export function correlationMeta(header: FrameHeader): CorrelationMeta {
+  const d = nums(header.distances);
+  const c = nums(header.correlation);
+  const distances: number[] = [];
+  const correlation: number[] = [];
+  // Only the pairs both of whose values came through.
+  for (let i = 0; i < Math.min(d.length, c.length); i++) {
+    const x = d[i];
+    const y = c[i];
+    if (x === null || x === undefined || y === null || y === undefined) continue;
+    distances.push(x);
+    correlation.push(y);
+  }
+  const raw = header.fit;
+  let fit: PowerFit | null = null;
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
+    const { a, b, r2 } = raw as Record<string, unknown>;
+    const [fa, fb, fr] = [num(a), num(b), num(r2)];
+    if (fa !== null && fb !== null && fr !== null) fit = { a: fa, b: fb, r2: fr };
+  }
+  return { distances, correlation, images: num(header.images), fit };
+}
+
+/** The fitted power law at distance d. */
+export function powerLaw(fit: PowerFit, d: number): number {
+  return fit.a * Math.pow(d, -fit.b);
+}
+
+/** "neighbours 0.88, 14 px apart 0.02; fit c ≈ 2.3·d^-1.38 (R² 0.76)" */
+export function correlationCaption(meta: CorrelationMeta): string {
+  const { distances, correlation, fit } = meta;
+  const parts: string[] = [];
+  const n = distances.length;
+  if (n > 0) {
+    const first = `${distances[0] === 1 ? "neighbours" : `${distances[0]} px apart`} ${(correlation[0] as number).toFixed(2)}`;
+    parts.push(n > 1 ? `${first}, ${distances[n - 1]} px apart ${(correlation[n - 1] as number).toFixed(2)}` : first);
+  }
+  if (fit) parts.push(`fit c ≈ ${Number(fit.a.toPrecision(2))}·d^${(-fit.b).toFixed(2)} (R² ${fit.r2.toFixed(2)})`);
+  else if (n > 0) parts.push("no power-law fit");
+  return parts.join("; ");
+}
+
+/** The label of an activations frame's `dead_fraction`: dead for a ReLU; a leaky one's units only sleep. */
+export function deadLabel(type: string | null): { label: string; title: string } {
+  if (type === "leaky_relu" || type === "prelu") {
+    return {
+      label: "switched off",
+      title: "units whose input is never positive on the batch: their small negative slope still passes a gradient, so they can wake",
+    };
+  }
+  return { label: "dead units", title: "units never positive on the batch: no gradient reaches them, so they stay off" };
+}
+
+// --- normalization ---
+
+/** A grouping's statistics: the mean |mean| of its groups and their mean standard deviation. */
+export interface GroupStats {
+  mean: number;
+  std: number;
+}
+
+/** The groupings a normalization frame measures, in the order shown (each a norm layer's own). */
+export const NORM_GROUPINGS = ["batch", "layer", "group", "instance"] as const;
+export type NormGrouping = (typeof NORM_GROUPINGS)[number];
+
+/** Which grouping each norm layer settles by its own definition. */
+export const OWN_GROUPING: Readonly<Record<string, NormGrouping>> = {
+  batchnorm: "batch",
+  layernorm: "layer",
+  groupnorm: "group",
+  instancenorm: "instance",
+};
+
+export interface NormalizationMeta {
+  type: string | null;
+  samples: number | null;
+  before: Partial<Record<NormGrouping, GroupStats>>;
+  after: Partial<Record<NormGrouping, GroupStats>>;
+}
+
+function groupStats(raw: unknown): Partial<Record<NormGrouping, GroupStats>> {
+  const out: Partial<Record<NormGrouping, GroupStats>> = {};
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return out;
+  const table = raw as Record<string, unknown>;
+  for (const name of NORM_GROUPINGS) {
+    const entry = table[name];
+    if (typeof entry !== "object" || entry === null) continue;
+    const { mean, std } = entry as Record<string, unknown>;
+    const [m, s] = [num(mean), num(std)];
+    if (m !== null && s !== null) out[name] = { mean: m, std: s };
+  }
+  return out;
+}
+
+export function normalizationMeta(header: FrameHeader): NormalizationMeta {
+  return {
+    type: typeof header.type === "string" ? header.type : null,
+    samples: num(header.samples),
+    before: groupStats(header.before),
+    after: groupStats(header.after),
+  };
+}
+
+/** How close to mean 0 and spread 1 a grouping must come to count as normalized. */
+export const SETTLED = 0.05;
+
+export function settled(stats: GroupStats | undefined): boolean {
+  return stats !== undefined && Math.abs(stats.mean) < SETTLED && Math.abs(stats.std - 1) < SETTLED;
+}
+
+/** A grouping's label in the table; without pixels (no instance grouping) a channel is a feature. */
+export function groupingLabel(name: NormGrouping, image: boolean): string {
+  switch (name) {
+    case "batch":
+      return image ? "per channel, over batch and pixels" : "per feature, over the batch";
+    case "layer":
+      return "per sample";
+    case "group":
+      return "per sample, per group of channels";
+    case "instance":
+      return "per sample and channel, over pixels";
+  }
+}
+
+/** The same groupings in the caption's words. */
+function groupingPhrase(name: NormGrouping, image: boolean): string {
+  switch (name) {
+    case "batch":
+      return image ? "per channel, over the batch and the pixels" : "per feature, over the batch";
+    case "layer":
+      return "per sample, over all its values";
+    case "group":
+      return "per sample, over each group of channels";
+    case "instance":
+      return "per sample and channel, over the pixels";
+  }
+}
+
+const SHORT: Record<NormGrouping, (image: boolean) => string> = {
+  batch: (image) => (image ? "per channel" : "per feature"),
+  layer: () => "per sample",
+  group: () => "per group of channels",
+  instance: () => "per sample and channel",
+};
+
+export interface NormalizationRow {
+  name: NormGrouping;
+  label: string;
+  before: GroupStats | null;
+  after: GroupStats | null;
+  settled: boolean;
+}
+
+/** One row per grouping the frame has, in NORM_GROUPINGS' order. */
+export function normalizationRows(meta: NormalizationMeta): NormalizationRow[] {
+  const image = meta.before.instance !== undefined || meta.after.instance !== undefined;
+  return NORM_GROUPINGS.filter((name) => meta.before[name] !== undefined || meta.after[name] !== undefined).map((name) => ({
+    name,
+    label: groupingLabel(name, image),
+    before: meta.before[name] ?? null,
+    after: meta.after[name] ?? null,
+    settled: settled(meta.after[name]),
+  }));
+}
+
+/** "0.98", "1.0", "12", "3.1e-9": two significant figures, tiny ones (what a settled mean is) in exponent form. */
+export function sig2(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return "–";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a < 1e-3) return v.toExponential(1);
+  return a >= 100 ? String(Number(v.toPrecision(2))) : v.toPrecision(2);
+}
+
+/**
+ * "batchnorm sets mean 0 and spread 1 per channel, over the batch and the pixels", and which
+ * other groupings come out settled with it (an instance norm's finer groups settle the coarser ones).
+ */
+export function normalizationCaption(meta: NormalizationMeta): string {
+  const rows = normalizationRows(meta);
+  if (rows.length === 0) return "";
+  const image = rows.some((r) => r.name === "instance");
+  const own = meta.type !== null ? OWN_GROUPING[meta.type] : undefined;
+  const layer = meta.type ?? "the layer";
+  const ok = rows.filter((r) => r.settled).map((r) => r.name);
+  if (ok.length === 0) return `${layer} leaves every grouping unsettled`;
+  const first = own !== undefined && ok.includes(own) ? own : (ok[0] as NormGrouping);
+  const others = ok.filter((name) => name !== first);
+  const also = others.length > 0 ? `; so also ${others.map((name) => SHORT[name](image)).join(", ")}` : "";
+  return `${layer} sets mean 0 and spread 1 ${groupingPhrase(first, image)}${also}`;
+}

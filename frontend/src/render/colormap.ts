@@ -116,6 +116,12 @@ export function labelRgb(k: number): [number, number, number] {
   return CLASS_COLOURS[(Math.round(k) - 1) % CLASS_COLOURS.length] as [number, number, number];
 }
 
+/** The CSS colour of label k (labelRgb's): a segmentation legend's swatch. */
+export function labelColour(k: number): string {
+  const [r, g, b] = labelRgb(k);
+  return `rgb(${r}, ${g}, ${b})`;
+}
+
 /** RGBA of a label map [h, w] (at offset in masks). */
 export function labelRgba(masks: ArrayLike<number>, offset: number, size: number): Uint8ClampedArray {
   const out = new Uint8ClampedArray(size * 4);

@@ -2,7 +2,21 @@
 // and cheaply (a few small ImageData blits); the panels call them at most once per
 // animation frame (see probes/hub.ts).
 import { BLUE_ORANGE, CIVIDIS, CLASS_COLOURS, classColour, cssColour, imageRgba, inkOn, labelRgba, range, toRgba, VIRIDIS, type Lut } from "./colormap";
-import { boxRect, cellAt, classBorders, histogramBars, onSquare, planeToCanvas, rowShares, type Grid } from "./layout";
+import {
+  boxRect,
+  cellAt,
+  chartPoint,
+  classBorders,
+  histogramBars,
+  onSquare,
+  planeToCanvas,
+  rowShares,
+  sceneCell,
+  type ChartFrame,
+  type Grid,
+  type MatrixGrid,
+  type SceneGrid,
+} from "./layout";
 
 export type Ctx = CanvasRenderingContext2D;
 
@@ -302,6 +316,155 @@ export function segmentationPairs(ctx: Ctx, images: ArrayLike<number>, masks: Ar
     blit(ctx, imageRgba(images, i * c * h * w, c, h, w), w, h, a.x, a.y, grid.cell, grid.cell);
     blit(ctx, labelRgba(masks, i * h * w, h * w), w, h, b.x, b.y, grid.cell, grid.cell);
   }
+}
+
+/** The titles of a scene grid's columns, each centred over its column at the top. */
+function columnTitles(ctx: Ctx, grid: SceneGrid, titles: readonly string[]): void {
+  ctx.font = "9px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  ctx.fillStyle = "#5b6774";
+  titles.forEach((title, column) => ctx.fillText(title, sceneCell(grid, 0, column).x + grid.cellWidth / 2, 0));
+}
+
+/**
+ * The segmentation probe's scenes [k, c, h, w] in rows: the image, its true label map and the
+ * predicted one (the dataset preview's colours), under the columns' titles.
+ */
+export function segmentationScenes(
+  ctx: Ctx,
+  scenes: { images: ArrayLike<number>; truth: ArrayLike<number>; pred: ArrayLike<number>; c: number; h: number; w: number },
+  grid: SceneGrid,
+  titles: readonly string[],
+): void {
+  const { images, truth, pred, c, h, w } = scenes;
+  const { cellWidth: cw, cellHeight: ch } = grid;
+  columnTitles(ctx, grid, titles);
+  // Scenes larger than their cell are smoothed as they shrink; the masks keep hard edges.
+  const smooth = w > cw;
+  for (let i = 0; i < grid.scenes; i++) {
+    const [image, truthAt, predAt] = [0, 1, 2].map((column) => sceneCell(grid, i, column)) as [{ x: number; y: number }, { x: number; y: number }, { x: number; y: number }];
+    blit(ctx, imageRgba(images, i * c * h * w, c, h, w), w, h, image.x, image.y, cw, ch, smooth);
+    blit(ctx, labelRgba(truth, i * h * w, h * w), w, h, truthAt.x, truthAt.y, cw, ch);
+    blit(ctx, labelRgba(pred, i * h * w, h * w), w, h, predAt.x, predAt.y, cw, ch);
+  }
+}
+
+/** A layer's matrix [rows, cols] as square cells on one -max|v|..max|v| diverging scale: zeros all the light middle colour. */
+export function matrixMap(ctx: Ctx, values: ArrayLike<number>, rows: number, cols: number, grid: MatrixGrid): void {
+  const m = absMax(values);
+  heatmap(ctx, values, rows, cols, BLUE_ORANGE, -m, m, { x: 0, y: 0, width: grid.width, height: grid.height });
+}
+
+/**
+ * The shift test in rows of two under the columns' titles: the input and the shifted input,
+ * then each channel's map before and after the shift, the two of a row on one range (so that
+ * a changed value shows as a changed colour, not as a rescaled map).
+ */
+export function shiftPairs(
+  ctx: Ctx,
+  d: { input: ArrayLike<number>; shifted: ArrayLike<number>; before: Float32Array; after: Float32Array; c: number; h: number; w: number; k: number; mh: number; mw: number },
+  grid: SceneGrid,
+  titles: readonly [string, string],
+): void {
+  const { cellWidth: cw, cellHeight: ch } = grid;
+  columnTitles(ctx, grid, titles);
+  const [a0, b0] = range(d.input);
+  const [a1, b1] = range(d.shifted);
+  const [lo, hi] = [Math.min(a0, a1), Math.max(b0, b1)];
+  const left = sceneCell(grid, 0, 0);
+  const right = sceneCell(grid, 0, 1);
+  blit(ctx, imageRgba(d.input, 0, d.c, d.h, d.w, lo, hi), d.w, d.h, left.x, left.y, cw, ch);
+  blit(ctx, imageRgba(d.shifted, 0, d.c, d.h, d.w, lo, hi), d.w, d.h, right.x, right.y, cw, ch);
+  const size = d.mh * d.mw;
+  for (let i = 0; i < Math.min(d.k, grid.scenes - 1); i++) {
+    const before = d.before.subarray(i * size, (i + 1) * size);
+    const after = d.after.subarray(i * size, (i + 1) * size);
+    const [c0, e0] = range(before);
+    const [c1, e1] = range(after);
+    const [mlo, mhi] = [Math.min(c0, c1), Math.max(e0, e1)];
+    for (const [column, plane] of [[0, before], [1, after]] as const) {
+      const at = sceneCell(grid, i + 1, column);
+      heatmap(ctx, plane, d.mh, d.mw, VIRIDIS, mlo, mhi, { x: at.x, y: at.y, width: cw, height: ch });
+    }
+  }
+}
+
+/**
+ * A small x-y chart: light grid lines at the ticks with their labels, a darker line at y = 0,
+ * the values as dots joined by a line, and a fitted curve dashed over them.
+ */
+export function lineChart(
+  ctx: Ctx,
+  frame: ChartFrame,
+  xs: readonly number[],
+  ys: readonly number[],
+  curve: readonly { x: number; y: number }[],
+  colours: { line: string; curve: string } = { line: "#0072b2", curve: "#d55e00" },
+): void {
+  const { box } = frame;
+  ctx.fillStyle = "#f4f6f8";
+  ctx.fillRect(box.x, box.y, box.width, box.height);
+  ctx.font = "9px system-ui, sans-serif";
+  ctx.fillStyle = "#5b6774";
+  ctx.lineWidth = 1;
+  ctx.textAlign = "right";
+  ctx.textBaseline = "middle";
+  for (const t of frame.yTicks) {
+    const { py } = chartPoint(frame, frame.x[0], t);
+    ctx.strokeStyle = t === 0 ? "rgba(29, 39, 51, 0.6)" : "rgba(29, 39, 51, 0.12)";
+    ctx.beginPath();
+    ctx.moveTo(box.x, Math.round(py) + 0.5);
+    ctx.lineTo(box.x + box.width, Math.round(py) + 0.5);
+    ctx.stroke();
+    ctx.fillText(String(t), box.x - 3, py);
+  }
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const t of frame.xTicks) {
+    const { px } = chartPoint(frame, t, frame.y[0]);
+    ctx.strokeStyle = "rgba(29, 39, 51, 0.12)";
+    ctx.beginPath();
+    ctx.moveTo(Math.round(px) + 0.5, box.y);
+    ctx.lineTo(Math.round(px) + 0.5, box.y + box.height);
+    ctx.stroke();
+    ctx.fillText(String(t), px, box.y + box.height + 3);
+  }
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(box.x, box.y, box.width, box.height);
+  ctx.clip();
+  if (curve.length > 1) {
+    ctx.strokeStyle = colours.curve;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath();
+    curve.forEach((p, i) => {
+      const { px, py } = chartPoint(frame, p.x, p.y);
+      if (i === 0) ctx.moveTo(px, py);
+      else ctx.lineTo(px, py);
+    });
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  const n = Math.min(xs.length, ys.length);
+  ctx.strokeStyle = colours.line;
+  ctx.fillStyle = colours.line;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  for (let i = 0; i < n; i++) {
+    const { px, py } = chartPoint(frame, xs[i] as number, ys[i] as number);
+    if (i === 0) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+  }
+  ctx.stroke();
+  for (let i = 0; i < n; i++) {
+    const { px, py } = chartPoint(frame, xs[i] as number, ys[i] as number);
+    ctx.beginPath();
+    ctx.arc(px, py, 2.2, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+  ctx.restore();
 }
 
 /** One small map per neuron, [units, r, r], each on its own -max|v|..max|v|: blue below zero, orange above. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Preset } from "../api/types";
-import { OPTIMIZERS, PROBES } from "../testing/fixtures";
+import { LESSON, OPTIMIZERS, PROBES } from "../testing/fixtures";
 import { demoModified, demoOf, demoSetup } from "./demo";
 import { DEFAULT_TRAINING, runKey, starterSetup } from "./setup";
 import { createPlaygroundStore, setupOf } from "./store";
@@ -10,6 +10,7 @@ const XOR: Preset = {
   name: "xor-hidden",
   title: "XOR with one hidden layer",
   doc: "Eight hidden units are enough to solve XOR.",
+  lesson: LESSON,
   run: {
     name: "XOR with one hidden layer",
     network: {
@@ -37,6 +38,7 @@ const LINEAR: Preset = {
   name: "xor-linear",
   title: "XOR without a hidden layer",
   doc: "A linear model cannot separate XOR: accuracy stays near chance.",
+  lesson: LESSON,
   run: {
     network: {
       version: 1,
@@ -94,7 +96,7 @@ describe("demo setups", () => {
     expect(demoOf(PRESETS, setup)).toEqual({ name: "xor-hidden", key: runKey(setup) });
     expect(demoOf(PRESETS, starterSetup())).toBeNull();
     // A preset the page cannot read is skipped, not thrown.
-    const broken: Preset = { name: "broken", title: "Broken", doc: "", run: { network: { version: 2 } } };
+    const broken: Preset = { name: "broken", title: "Broken", doc: "", lesson: LESSON, run: { network: { version: 2 } } };
     expect(demoOf([broken, XOR], setup)?.name).toBe("xor-hidden");
   });
 });

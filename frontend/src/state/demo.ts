@@ -9,10 +9,15 @@ export interface LoadedDemo {
   key: string;
 }
 
-/** The setup a demo loads: its run body read over the current setup, the network named after it. */
+/**
+ * The setup a demo loads: its (first) run body read over the current setup, the network
+ * named after the demo, or after that run when the demo compares several.
+ */
 export function demoSetup(preset: Preset, current: Setup): Setup {
   const setup = parseSetup(preset.run, current);
-  return { ...setup, network: { ...setup.network, name: setup.network.name ?? preset.name } };
+  const runName = (preset.run as { name?: unknown }).name;
+  const name = preset.runs && typeof runName === "string" ? runName : preset.name;
+  return { ...setup, network: { ...setup.network, name: setup.network.name ?? name } };
 }
 
 /**

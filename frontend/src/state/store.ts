@@ -36,6 +36,7 @@ import {
 import { estimateNodeSize, GAPS, placeInEdge, type Box } from "../graph/layout";
 import { removeBridging, spliceIntoEdge } from "../graph/splice";
 import type { ConnectionState } from "../stream/client";
+import { withCompared, withEntry, withoutCompared, type RunEntry, type RunEntryInit } from "./compare";
 import { demoOf, type LoadedDemo } from "./demo";
 import { normalizeTraining, runKey, starterSetup, type Setup } from "./setup";
 
@@ -130,6 +131,17 @@ export interface PlaygroundActions {
   updateRun: (changes: Partial<RunState>) => void;
   resetRun: () => void;
   setNotice: (message: string | null) => void;
+  /** Overlay a run (last, or first as the base); false when as many runs as allowed are compared. */
+  compareRun: (init: RunEntryInit, base?: boolean) => boolean;
+  /** Stop comparing a run (and forget its entry). */
+  uncompare: (id: string) => void;
+  clearCompare: () => void;
+  /** Change what is known of a run shown (its status, step, best accuracy, config). */
+  updateRunEntry: (id: string, changes: Partial<Omit<RunEntry, "id">>) => void;
+  /** Open a run view of the own run (a probe name), or the first that applies (null). */
+  showRunView: (view: string | null) => void;
+  /** Show two compared runs' loss landscapes side by side (null: close the pair view). */
+  showPair: (pair: readonly [string, string] | null) => void;
   /** Say that the setup just loaded is this demo (its preset's name). */
   markDemo: (name: string) => void;
   setPresentation: (on: boolean) => void;
@@ -159,6 +171,14 @@ export interface PlaygroundState {
   /** Settings fields whose text is not a valid value, with why (they keep the last valid value meanwhile). */
   fieldProblems: Readonly<Record<string, string>>;
   run: RunState;
+  /** Every run the page shows, keyed by id (the own run too, while it is compared). */
+  runs: Readonly<Record<string, RunEntry>>;
+  /** The runs overlaid on the charts, in the order picked: the first is the base. */
+  compare: readonly string[];
+  /** The own run's view shown beside the curves (a probe name; null: the first that applies). */
+  runView: string | null;
+  /** Two compared runs whose loss landscapes show side by side, or null. */
+  pair: readonly [string, string] | null;
   notice: string | null;
   /** The demo loaded last; null once another setup is loaded (an import, a pasted link). */
   demo: LoadedDemo | null;
@@ -479,6 +499,25 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       updateRun: (changes) => set((s) => ({ run: { ...s.run, ...changes } })),
       resetRun: () => set({ run: { ...IDLE_RUN } }),
       setNotice: (notice) => set({ notice }),
+      compareRun: (init, base = false) => {
+        const next = withCompared(get(), init, base);
+        if (next !== null) set({ runs: next.runs, compare: next.compare });
+        return next !== null;
+      },
+      uncompare: (id) =>
+        set((s) => {
+          const { runs, compare } = withoutCompared(s, id);
+          return { runs, compare, pair: s.pair?.includes(id) ? null : s.pair };
+        }),
+      clearCompare: () => set({ runs: {}, compare: [], pair: null }),
+      updateRunEntry: (id, changes) =>
+        set((s) => {
+          const next = withEntry(s, id, changes);
+          // The same state when nothing changed: listeners are not told of a change that is none.
+          return next === s ? s : { runs: next.runs };
+        }),
+      showRunView: (runView) => set({ runView }),
+      showPair: (pair) => set({ pair }),
       // The key of the setup as the editor holds it: later edits are compared to it.
       markDemo: (name) => set((s) => ({ demo: { name, key: runKey(setupOf(s)) } })),
       setPresentation: (presentation) => set({ presentation }),
@@ -503,6 +542,10 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       runErrors: [],
       fieldProblems: {},
       run: { ...IDLE_RUN },
+      runs: {},
+      compare: [],
+      runView: null,
+      pair: null,
       notice: null,
       demo: null,
       presentation: false,

@@ -1,6 +1,6 @@
 // Test data shaped as the server serves it: registry entries (as GET /api/optimizers and
 // GET /api/probes answer), run records and metric rows. Only unit tests import this.
-import type { MetricsRow, OptimizerInfo, ProbeApplies, ProbeInfo, RunAction, RunRecord, RunStatus, RunSummary } from "../api/types";
+import type { MetricsRow, OptimizerInfo, Preset, ProbeApplies, ProbeInfo, RunAction, RunRecord, RunStatus, RunSummary } from "../api/types";
 import type { JsonSchema } from "../api/types";
 
 const lr: JsonSchema = { type: "number", title: "Lr", description: "Learning rate (step size).", default: 0.01, exclusiveMinimum: 0, maximum: 10 };
@@ -24,6 +24,15 @@ function optimizer(name: string, properties: Record<string, JsonSchema>): Optimi
 const adam = { lr, beta1, beta2, eps, weight_decay: weightDecay };
 
 /** GET /api/optimizers. */
+/** A preset's lesson, as GET /api/presets gives each (tests that do not read it share this one). */
+export const LESSON: Preset["lesson"] = {
+  concept: "Stacking layers",
+  group: "Neural networks",
+  order: 5,
+  card: { do: "Press play.", watch: "The boundary.", takeaway: "Depth bends it.", question: "Why?" },
+  panels: [],
+};
+
 export const OPTIMIZERS: OptimizerInfo[] = [
   optimizer("sgd", { lr, momentum, nesterov, weight_decay: weightDecay }),
   optimizer("rmsprop", { lr, momentum, alpha, eps, weight_decay: weightDecay }),
@@ -40,6 +49,7 @@ function probe(name: string, scope: "node" | "run", applies: Partial<ProbeApplie
     scope,
     applies: {
       skip_types: [],
+      only_types: null,
       output_rank: null,
       needs_params: false,
       input_rank: null,

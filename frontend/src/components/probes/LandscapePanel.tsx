@@ -17,8 +17,8 @@ type Plotly = PlotlyApi & {
 };
 
 const GRIDS = [9, 15, 25, 41, 61] as const;
-/** Side of the drawing (the run views' column is 196 px). */
-const PLOT_SIZE = 176;
+/** Side of the drawing in the run views' column (196 px wide); the pair view draws larger. */
+export const PLOT_SIZE = 176;
 
 const PLANE_NOTES: Record<LandscapeOptions["plane"], string> = {
   random: "two random directions, each filter scaled to its weights' norm (filter normalization)",
@@ -30,7 +30,14 @@ function vectorsNote(keep: boolean, plane: LandscapeOptions["plane"]): string {
   return keep ? "biases and norm parameters move too" : "biases and norm parameters stay put, as in Li et al.";
 }
 
-export function LossLandscapePanel() {
+interface PanelProps {
+  /** Side of the drawing, in pixels. */
+  size?: number;
+  /** The controls beside the drawing rather than under it (where there is width to spare). */
+  beside?: boolean;
+}
+
+export function LossLandscapePanel({ size = PLOT_SIZE, beside = false }: PanelProps) {
   const [options, setOptions] = useProbeOptions();
   const land = options.landscape;
   const set = (changes: Partial<LandscapeOptions>) => setOptions({ landscape: { ...land, ...changes } });
@@ -94,10 +101,10 @@ export function LossLandscapePanel() {
       title="Loss landscape"
       topic="loss_landscape"
       what="loss landscape"
-      className="run-probe landscape"
+      className={beside ? "run-probe landscape beside" : "run-probe landscape"}
       attrs={(frame) => ({ "data-rows-done": num(frame?.header.rows_done), "data-rows": num(frame?.header.rows) })}
     >
-      {(frame) => <Landscape frame={frame} view={view} log={log} asked={land} controls={controls} />}
+      {(frame) => <Landscape frame={frame} view={view} log={log} asked={land} controls={controls} size={size} />}
     </ProbePanel>
   );
 }
@@ -111,9 +118,10 @@ interface LandscapeProps {
   asked: LandscapeOptions;
   /** Below the drawing: the column is short, and the slice is what one comes to see. */
   controls: ReactNode;
+  size: number;
 }
 
-function Landscape({ frame, view, log, asked, controls }: LandscapeProps) {
+function Landscape({ frame, view, log, asked, controls, size }: LandscapeProps) {
   const slice = useMemo(() => sliceOf(frame), [frame]);
   if (!slice) return <p className="muted">This frame has no loss grid.</p>;
   // The frame shown until the slice asked anew sends its first row.
@@ -126,16 +134,20 @@ function Landscape({ frame, view, log, asked, controls }: LandscapeProps) {
         <progress max={slice.rows} value={slice.rowsDone} aria-hidden="true" /> {slice.rowsDone} / {slice.rows} rows
         {anew && " · asked anew…"}
       </p>
-      <LandscapePlot slice={slice} view={view} log={log} />
-      <p className="probe-note" data-testid="landscape-facts">
-        {fell
-          ? "the trajectory needs two saved weights: a random plane for now"
-          : slice.plane === "trajectory" && e0 !== null && e1 !== null
-            ? `the axes hold ${pct(e0)} and ${pct(e1)} of the path's spread`
-            : "a random plane through the weights"}
-        ; loss on {slice.samples ?? "?"} training samples
-      </p>
-      {controls}
+      <div className="landscape-body">
+        <div className="landscape-drawing">
+          <LandscapePlot slice={slice} view={view} log={log} size={size} />
+          <p className="probe-note" data-testid="landscape-facts">
+            {fell
+              ? "the trajectory needs two saved weights: a random plane for now"
+              : slice.plane === "trajectory" && e0 !== null && e1 !== null
+                ? `the axes hold ${pct(e0)} and ${pct(e1)} of the path's spread`
+                : "a random plane through the weights"}
+            ; loss on {slice.samples ?? "?"} training samples
+          </p>
+        </div>
+        {controls}
+      </div>
     </>
   );
 }
@@ -144,12 +156,12 @@ const pct = (v: number): string => `${Math.round(v * 100)}%`;
 
 const CONFIG = { displaylogo: false, responsive: false, displayModeBar: false };
 
-function layoutOf(slice: LandscapeSlice, view: LandscapeView, log: boolean): Layout {
+function layoutOf(slice: LandscapeSlice, view: LandscapeView, log: boolean, size: number): Layout {
   const range = (axis: number[]) => [axis[0], axis[axis.length - 1]];
   const axis = (title: string, values: number[]) => ({ title: { text: title }, range: range(values), zeroline: false, nticks: 5 });
   const base: Layout = {
-    width: PLOT_SIZE,
-    height: PLOT_SIZE,
+    width: size,
+    height: size,
     margin: { l: 28, r: 4, t: 4, b: 26 },
     font: { size: 9, family: "system-ui, sans-serif", color: "#1d2733" },
     paper_bgcolor: "rgba(0,0,0,0)",
@@ -166,12 +178,12 @@ function layoutOf(slice: LandscapeSlice, view: LandscapeView, log: boolean): Lay
 }
 
 /** Plotly's drawing of the slice, redrawn (diffed) on each frame; `data-path-points`: the path's points drawn. */
-function LandscapePlot({ slice, view, log }: { slice: LandscapeSlice; view: LandscapeView; log: boolean }) {
+function LandscapePlot({ slice, view, log, size }: { slice: LandscapeSlice; view: LandscapeView; log: boolean; size: number }) {
   const ref = useRef<HTMLDivElement>(null);
   const queue = useRef<Promise<unknown>>(Promise.resolve());
   const [problem, setProblem] = useState<string | null>(null);
   const traces = useMemo(() => landscapeTraces(slice, view, log), [slice, view, log]);
-  const layout = useMemo(() => layoutOf(slice, view, log), [slice, view, log]);
+  const layout = useMemo(() => layoutOf(slice, view, log, size), [slice, view, log, size]);
 
   useEffect(() => {
     const el = ref.current;
@@ -196,7 +208,7 @@ function LandscapePlot({ slice, view, log }: { slice: LandscapeSlice; view: Land
       <div
         ref={ref}
         className="landscape-plot"
-        style={{ width: PLOT_SIZE, height: PLOT_SIZE }}
+        style={{ width: size, height: size }}
         role="img"
         aria-label={`The training loss on a plane through the weights (${view === "contour" ? "contours" : "a 3-D surface"}), with the weights' path ending at now`}
         data-testid="landscape-plot"

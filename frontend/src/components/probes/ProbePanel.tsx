@@ -2,6 +2,7 @@
 // states, the rate line, and a canvas that redraws when its data changes.
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { usePlayground } from "../../context";
+import { useScopedProbes } from "../../probes/hubContext";
 import { useProbe } from "../../probes/useProbe";
 import { formatRate, rateOf, type ProbeFrame } from "../../probes/unpack";
 import { prepare, type Ctx } from "../../render/draw";
@@ -27,10 +28,14 @@ interface PanelProps {
 
 type PanelState = "idle" | "waiting" | "final" | "stale" | "ready";
 
+/** The panel's run: the scoped one (a compared run's view), else the own run. */
 function useRunFacts(): { id: string | null; status: string; stale: boolean } {
-  const id = usePlayground((s) => s.run.id);
-  const status = usePlayground((s) => s.run.status);
-  const stale = usePlayground((s) => s.run.key !== null && s.run.key !== runKey(setupOf(s)));
+  const scoped = useScopedProbes()?.runId ?? null;
+  const other = usePlayground((s) => scoped !== null && scoped !== s.run.id);
+  const id = usePlayground((s) => (other ? scoped : s.run.id));
+  const status = usePlayground((s) => (other && scoped !== null ? (s.runs[scoped]?.status ?? "created") : s.run.status));
+  // Another run is not made from the page's setup: it cannot be stale against it.
+  const stale = usePlayground((s) => !other && s.run.key !== null && s.run.key !== runKey(setupOf(s)));
   return { id, status, stale };
 }
 
@@ -160,6 +165,11 @@ export function ProbeCanvas<T>({ data, draw, width, height, label, testId, class
       {...attrs}
     />
   );
+}
+
+/** A drawing whose data lays it out: a ProbeCanvas as wide and as high as its data's grid. */
+export function GridCanvas<T extends { grid: { width: number; height: number } }>(props: Omit<CanvasProps<T>, "width" | "height">) {
+  return <ProbeCanvas {...props} width={props.data.grid.width} height={props.data.grid.height} />;
 }
 
 /** A number for the panels' fact lists. */

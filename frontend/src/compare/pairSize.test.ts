@@ -1,0 +1,14 @@
+import { describe, expect, test } from "vitest";
+import { PAIR_MAX_SIZE, PAIR_MIN_SIZE, pairPlotSize } from "./pairSize";
+
+describe("pairPlotSize", () => {
+  test("the height decides on a wide, short view; the width on a narrow, tall one", () => {
+    expect(pairPlotSize(1000, 350)).toBe(350 - 84);
+    expect(pairPlotSize(760, 900)).toBe((760 - 20) / 2 - 150);
+  });
+
+  test("never smaller than the run views' column draws it, nor larger than the bound", () => {
+    expect(pairPlotSize(300, 150)).toBe(PAIR_MIN_SIZE);
+    expect(pairPlotSize(4000, 3000)).toBe(PAIR_MAX_SIZE);
+  });
+});
