@@ -39,7 +39,7 @@ typecheck: install
 
 # Speed and memory tests run alone after the rest, so parallel tests do not skew them.
 pytest: install
-	$(VENV)/bin/pytest -q -n 2 -m "not serial"
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup -m "not serial"
 	$(VENV)/bin/pytest -q -m serial || test $$? -eq 5
 
 test: lint typecheck pytest frontend-check e2e
@@ -57,7 +57,7 @@ frontend-check: $(FRONTEND)/node_modules/.installed
 e2e: install frontend-build
 	cd $(FRONTEND) && npm run test:e2e
 
-bench: install
+bench: install frontend-build
 	$(PY) bench/core_step.py --threads 1
 	$(PY) bench/server_throughput.py
 	$(PY) bench/stream_latency.py
@@ -66,6 +66,9 @@ bench: install
 	$(PY) bench/checkpoint_cost.py
 	$(PY) bench/kill_loss.py
 	$(PY) bench/landscape_cost.py
+	$(PY) bench/classroom.py
+	$(PY) bench/fused_step.py
+	cd $(FRONTEND) && npx vitest run --config vitest.bench.config.ts
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis $(FRONTEND)/node_modules $(FRONTEND)/dist

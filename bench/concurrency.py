@@ -39,9 +39,8 @@ import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
-from serverbench import ServerProcess, load_average, preset_run, summarize, wait_all
+from serverbench import Http, ServerProcess, load_average, preset_run, summarize, wait_all
 
 from models.presets import PRESETS
 
@@ -52,30 +51,6 @@ ENDPOINTS = (
     "GET /api/runs/{id}/metrics",
     "POST /api/networks/validate",
 )
-
-
-class Http:
-    """One keep-alive HTTP/1.1 connection to the server; reconnects after an error."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            resp = self.conn.getresponse()
-            raw = resp.read()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            raise
-        return resp.status, json.loads(raw) if raw else None
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 @dataclass

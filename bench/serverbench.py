@@ -4,6 +4,7 @@
   127.0.0.1 with a temporary data directory, started as a subprocess in its own process group,
   waited for on GET /api/health, and always stopped (SIGINT, then SIGKILL to its group).
 - `preset_run`: a preset's run body with a large `max_steps` (training that does not end).
+- `Http`: one keep-alive HTTP/1.1 connection (with a class token, if given), as a browser keeps.
 - `MetricsViewer`: one websocket subscriber on `metrics`, in a thread, keeping every row with
   the time its frame arrived.
 - `rate_from_rows`: steps per second from metric rows, on the rows' training time (`wall_s`)
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 import copy
+import http.client
 import itertools
 import json
 import math
@@ -94,6 +96,31 @@ def _children(pid: int) -> list[int]:
             with contextlib.suppress(OSError):
                 out.extend(int(c) for c in (task / "children").read_text().split())
     return out
+
+
+class Http:
+    """One keep-alive HTTP/1.1 connection to the server; reconnects after an error."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.port = port
+        self.auth = {} if token is None else {"Authorization": f"Bearer {token}"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {**self.auth, **({"Content-Type": "application/json"} if data else {})}
+        try:
+            self.conn.request(method, path, body=data, headers=headers)
+            resp = self.conn.getresponse()
+            raw = resp.read()
+        except (http.client.HTTPException, OSError):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            raise
+        return resp.status, json.loads(raw) if raw else None
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 class ServerProcess:
