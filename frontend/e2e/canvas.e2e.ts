@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
-import { rest } from "./rest";
+import { rest, runIdInUrl } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
@@ -135,7 +135,7 @@ describe("the canvas", () => {
       expect(await nodeTextPx(page), `${preset.name}: node text on the screen (px)`).toBeGreaterThanOrEqual(readable);
       // A comparison lesson's other runs train on when the next demo loads: stopped here
       // (the page's own run the page stops itself).
-      const own = new URL(page.url()).searchParams.get("run");
+      const own = runIdInUrl(page);
       for (const run of await api<{ id: string; actions: string[] }[]>("GET", "/api/runs?limit=1000")) {
         if (run.id !== own && run.actions.includes("stop")) await api("POST", `/api/runs/${run.id}/stop`).catch(() => undefined);
       }

@@ -11,14 +11,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, describe, expect, inject, test } from "vitest";
-import { rest, type RunSummary } from "./rest";
+import { rest, runIdInUrl, type RunSummary } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
 const suite = browserSuite();
 
 const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
-const runIdInUrl = (page: Page): string | null => new URL(page.url()).searchParams.get("run");
 const gridRow = (teacher: Page, name: string) => teacher.locator(`[data-testid="class-grid-row"][data-student="${name}"]`);
 const gridStep = async (teacher: Page, name: string): Promise<number> => {
   const step = await gridRow(teacher, name).getByTestId("class-grid-step").getAttribute("data-step", { timeout: 1000 }).catch(() => null);

@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
-import { allRuns, rest, type RunSummary, withoutRuns } from "./rest";
+import { allRuns, rest, runIdInUrl, type RunSummary, withoutRuns } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
@@ -18,7 +18,6 @@ withoutRuns(api);
 
 const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
 const attr = async (page: Page, testId: string, name: string): Promise<string> => (await page.getByTestId(testId).getAttribute(name)) ?? "";
-const runIdInUrl = (page: Page): string | null => new URL(page.url()).searchParams.get("run");
 
 /** Points each run has on a chart (its `data-run-points`: "id:n id:n"). */
 async function pointsByRun(page: Page, chart: string): Promise<Record<string, number>> {

@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
-import { allRuns, rest, type RunSummary, withoutRuns } from "./rest";
+import { allRuns, rest, runIdInUrl, type RunSummary, withoutRuns } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
@@ -15,7 +15,6 @@ const api = rest(baseUrl);
 withoutRuns(api);
 
 const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
-const runIdInUrl = (page: Page): string | null => new URL(page.url()).searchParams.get("run");
 
 describe("the residual-vs-plain lesson", () => {
   test("both runs train, compared, and their loss landscapes fill side by side, each headed by its run", async () => {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
 import { drawn } from "./pixels";
-import { allRuns, rest, withoutRuns } from "./rest";
+import { allRuns, rest, runIdInUrl, withoutRuns } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
@@ -130,7 +130,7 @@ describe("the lessons", () => {
         // answers a run that has just completed with the run, where the page's pause button would
         // already be disabled.
         await page.getByTestId("compare-clear").click();
-        const own = new URL(page.url()).searchParams.get("run");
+        const own = runIdInUrl(page);
         for (const run of await fresh()) if (run.id !== own) await api("POST", `/api/runs/${run.id}/stop`).catch(() => undefined);
         if (own) await api("POST", `/api/runs/${own}/pause`);
         await expect.poll(() => text(page, "run-status"), { timeout: 15_000 }).not.toContain("running");

@@ -5,9 +5,11 @@
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
+import { pausePageRun, rest } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
+const api = rest(baseUrl);
 const suite = browserSuite();
 
 interface PresetEntry {
@@ -207,7 +209,7 @@ describe("presentation mode at 1280x720", () => {
     await expect
       .poll(async () => Number(await page.getByTestId("chart-loss").getAttribute("data-points")), { timeout: 15_000 })
       .toBeGreaterThan(3);
-    await page.getByTestId("btn-pause").click();
+    await pausePageRun(page, api);
     expect(await layoutProblems(page)).toEqual([]);
     for (const testId of ["canvas", "chart-loss", "chart-accuracy", "confusion-canvas", "demo-card", "btn-play"]) {
       await wholeOnScreen(page, testId);
@@ -233,7 +235,7 @@ describe("presentation mode at 1280x720", () => {
     await probeReady(page, "panel-decision-boundary");
     // The hidden units' maps grow their nodes: the canvas keeps the whole network in view.
     await expect.poll(() => page.getByTestId("thumbs-a1").count(), { timeout: 20_000 }).toBe(1);
-    await page.getByTestId("btn-pause").click();
+    await pausePageRun(page, api);
     await expect.poll(() => layoutProblems(page), { timeout: 5_000 }).toEqual([]);
     for (const testId of ["canvas", "chart-loss", "chart-accuracy", "boundary-canvas", "demo-card", "btn-play"]) {
       await wholeOnScreen(page, testId);

@@ -1,7 +1,8 @@
 // The server's REST API as the browser tests (and the page benchmark) call it directly:
 // JSON in and out, a failed answer thrown with its status and body; the runs it lists, and
 // a file's tests each started from a server without runs.
-import { beforeEach } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeEach, expect } from "vitest";
 
 /** A caller of `baseUrl`'s API: `api("POST", "/api/runs", body)`. */
 export type Rest = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
@@ -38,4 +39,19 @@ export function withoutRuns(api: Rest): void {
   beforeEach(async () => {
     for (const run of await allRuns(api)) await api("DELETE", `/api/runs/${run.id}`);
   });
+}
+
+/** The run a page shows, as its address names it. */
+export const runIdInUrl = (page: Page): string | null => new URL(page.url()).searchParams.get("run");
+
+/**
+ * Pause the run a page shows (named in its address) through the API, then wait until the page no
+ * longer says it runs. A lesson's run may complete while a test looks at its panels; the API
+ * answers a completed run with the run, where the page's pause button would already be disabled.
+ */
+export async function pausePageRun(page: Page, api: Rest): Promise<void> {
+  const run = runIdInUrl(page);
+  if (!run) throw new Error("the page names no run in its address");
+  await api("POST", `/api/runs/${run}/pause`);
+  await expect.poll(async () => (await page.getByTestId("run-status").textContent()) ?? "", { timeout: 15_000 }).not.toContain("running");
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
 import { painted } from "./pixels";
-import { allRuns, rest, type RunSummary, withoutRuns } from "./rest";
+import { allRuns, rest, runIdInUrl, type RunSummary, withoutRuns } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
@@ -56,7 +56,6 @@ function open(path = "/"): Promise<Page> {
 const text = async (page: Page, testId: string): Promise<string> => (await page.getByTestId(testId).textContent()) ?? "";
 const number = async (page: Page, testId: string): Promise<number> => Number(await text(page, testId));
 const points = async (page: Page): Promise<number> => Number(await page.getByTestId("chart-loss").getAttribute("data-points"));
-const runIdInUrl = (page: Page): string | null => new URL(page.url()).searchParams.get("run");
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `runs-${name}.png`) });
 
 async function playUntilRunning(page: Page): Promise<string> {

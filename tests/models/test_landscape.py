@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 
@@ -21,7 +22,7 @@ from models.landscape import (
     trajectory,
 )
 from models.train import SNAPSHOT_FIRST_EVERY, SNAPSHOTS, Trainer
-from tests.models.helpers import mlp
+from tests.models.helpers import chain, mlp
 
 
 def test_a_linear_regression_slice_is_its_analytic_quadratic() -> None:
@@ -154,3 +155,32 @@ def test_a_long_run_has_a_path_early_and_keeps_one_that_spans_it() -> None:
     # Evenly spaced from step 0 to now: each gap the same number of steps.
     gap = trainer._snapshot_every
     assert (kept - 1) * gap <= steps < kept * gap
+
+
+def test_a_run_s_landscape_leaves_its_optimizer_state_and_training_exactly_as_they_were() -> None:
+    """Adam's moments, batch-norm statistics, the batch order and the weights after it."""
+    network = chain(
+        ("linear", {"out_features": 16}),
+        ("batchnorm", {}),
+        ("relu", {}),
+        ("linear", {"out_features": 2}),
+    )
+    body = {"max_steps": 1_000, "seed": 3, "optimizer": "adam", "lr": 0.01}
+    probed, twin = Trainer(network, "spiral", body), Trainer(network, "spiral", body)
+    for trainer in (probed, twin):
+        trainer.step(30, evaluate=False)
+    before = copy.deepcopy(probed.optimizer.state_dict())
+    rng = torch.get_rng_state()
+    probed.landscape(LandscapeOptions(grid=5, samples=64)).finish()
+    after = probed.optimizer.state_dict()
+    assert before["param_groups"] == after["param_groups"]
+    for key, state in before["state"].items():
+        for name, value in state.items():
+            assert torch.equal(value, after["state"][key][name]), (key, name)
+    assert torch.equal(torch.get_rng_state(), rng)
+    # The next steps are the steps it would have taken without the slice, to the bit.
+    for trainer in (probed, twin):
+        trainer.step(20, evaluate=False)
+    twin_state = twin.model.state_dict()
+    for name, value in probed.model.state_dict().items():
+        assert torch.equal(value, twin_state[name]), name

@@ -464,6 +464,35 @@ def test_a_run_that_never_trained_has_nothing_to_probe(client: TestClient) -> No
     client.delete(f"/api/runs/{run_id}")
 
 
+def test_through_rest_a_linear_regression_slice_is_a_quadratic_in_its_two_steps(
+    client: TestClient,
+) -> None:
+    """A linear model's MSE is exactly quadratic along any plane: the slice is one, to 1e-5."""
+    body = {
+        "network": mlp([], out=1, loss="mse"),
+        "dataset": {"name": "plane"},
+        "training": {"optimizer": "sgd", "lr": 0.01, "max_steps": 1000},
+        "device": "cpu",
+    }
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    client.post(f"/api/runs/{run_id}/step", json={"n": 20})
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] == 20, what="20 steps")
+    answer = client.get(
+        f"/api/runs/{run_id}/probes/loss_landscape",
+        params={"grid": 9, "span": 1.0, "keep_vectors": True},
+    )
+    assert answer.status_code == 200, answer.json()
+    result = answer.json()
+    alphas, betas = np.array(result["alphas"]), np.array(result["betas"])
+    loss = np.array(result["arrays"]["loss"]["data"], dtype=np.float64)  # [betas, alphas]
+    b, a = np.meshgrid(betas, alphas, indexing="ij")
+    terms = np.stack([np.ones_like(a), a, b, a * a, a * b, b * b], axis=-1).reshape(-1, 6)
+    coef, *_ = np.linalg.lstsq(terms, loss.reshape(-1), rcond=None)
+    assert np.abs(terms @ coef - loss.reshape(-1)).max() < 1e-5 * max(1.0, np.abs(loss).max())
+    assert coef[3] > 0 and coef[5] > 0  # a bowl along both directions, as MSE of a linear map is
+    client.delete(f"/api/runs/{run_id}")
+
+
 def test_the_loss_landscape_of_a_run_through_rest(client: TestClient) -> None:
     run_id = client.post("/api/runs", json=spiral_run(max_steps=400)).json()["id"]
     client.post(f"/api/runs/{run_id}/step", json={"n": 60})
