@@ -60,9 +60,11 @@ def perceptron(gradient: str) -> dict[str, Any]:
     )
 
 
-def switched_off(act: str) -> dict[str, Any]:
-    """Two hidden layers of 32 whose biases start at -1 (half the units off), then `act`."""
-    start = {"out_features": 32, "bias_init": -1.0}
+def rectifiers(act: str, bias_init: float | None = None) -> dict[str, Any]:
+    """Two hidden layers of 32, each then `act`, their biases started at `bias_init` if given."""
+    start: dict[str, Any] = {"out_features": 32}
+    if bias_init is not None:
+        start["bias_init"] = bias_init
     return chain(
         ("h1", "linear", start),
         ("a1", act, {}),
@@ -74,6 +76,9 @@ def switched_off(act: str) -> dict[str, Any]:
 
 RECTIFIER_RUNS = ("relu", "leaky_relu", "prelu")
 """The dead-units lesson's activations, one run each."""
+
+KILLING_LR = 0.1
+"""Adam's rate, ten times the usual 0.01, at which ReLU units die during training."""
 
 SPIRAL_ADAM: dict[str, Any] = {"optimizer": "adam", "lr": 0.01, "batch_size": 32, "max_steps": 3000}
 
@@ -459,7 +464,7 @@ LESSONS: dict[str, dict[str, Any]] = {
         [
             run_body(
                 act,
-                switched_off(act),
+                rectifiers(act, bias_init=-1.0),
                 "spiral",
                 {"optimizer": "adam", "lr": 0.01, "batch_size": 32, "max_steps": 3000},
             )
@@ -476,6 +481,28 @@ LESSONS: dict[str, dict[str, Any]] = {
                 "A ReLU unit that is never positive is dead for good: no gradient reaches "
                 "it. A small negative slope keeps every unit trainable.",
                 "Which other start could kill ReLU units, and which learning rate?",
+            ),
+            ("activations:a1",),
+        ),
+    ),
+    "dead-relu-rate": preset(
+        "A learning rate that kills ReLUs",
+        "The same ReLU network, its biases started at zero, trained with Adam at ten times "
+        "its usual rate: large steps push units to where their input is negative for every "
+        "point, and a ReLU there gets no gradient to come back.",
+        rectifiers("relu"),
+        "spiral",
+        {"optimizer": "adam", "lr": KILLING_LR, "batch_size": 32, "max_steps": 3000},
+        lesson=lesson(
+            "ReLU and dead units",
+            NETWORKS,
+            4,
+            (
+                "Click a1, open its activations, and press play.",
+                "The dead share starts under a tenth and climbs past a half within a few "
+                "hundred steps.",
+                "Too large a step kills ReLU units for good, as a negative start does.",
+                "What would the dead share do at the usual rate of 0.01?",
             ),
             ("activations:a1",),
         ),

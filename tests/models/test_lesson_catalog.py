@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,3 +52,29 @@ def test_each_comparison_starts_runs_with_names_of_their_own() -> None:
 def test_the_lessons_guide_is_current() -> None:
     path = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
     assert path.read_text(encoding="utf-8") == render(), "run: python -m models.lessons.docs"
+
+
+# An optimizer's own settings: SGD with momentum is another optimizer, as the lecture has it.
+OPTIMIZER_OWN = {"optimizer", "momentum", "nesterov", "alpha", "beta1", "beta2", "eps", "dampening"}
+
+
+def _differences(runs: list[dict[str, Any]]) -> set[str]:
+    """The fields in which a comparison's runs differ: a training or dataset key, or the network."""
+    fields: set[str] = set()
+    first, *others = runs
+    for other in others:
+        if other["network"] != first["network"]:
+            fields.add("network")
+        for part in ("training", "dataset"):
+            keys = set(first[part]) | set(other[part])
+            changed = {k for k in keys if first[part].get(k) != other[part].get(k)}
+            if part == "training" and changed & OPTIMIZER_OWN:
+                changed = {"optimizer"} | (changed - OPTIMIZER_OWN)
+            fields |= {f"{part}.{k}" for k in changed}
+    return fields
+
+
+@pytest.mark.parametrize("name", [n for n in PRESETS if runs_of(n) > 1])
+def test_a_comparison_s_runs_differ_in_one_field(name: str) -> None:
+    runs = [run_of(name, i) for i in range(runs_of(name))]
+    assert len(_differences(runs)) == 1, (name, _differences(runs))

@@ -14,7 +14,7 @@ from models.probes.activations import activation_stats
 from models.probes.params import gradient_stats
 from models.probes.predictions import predictions
 from models.train import Trainer
-from tests.models.lesson_runs import fields, tensor, trained
+from tests.models.lesson_runs import fields, run_of, tensor, trained
 
 
 def weight_norm(trainer: Trainer) -> float:
@@ -181,6 +181,24 @@ def test_relus_switched_off_stay_dead_and_leaky_ones_wake(seed: int) -> None:
     assert after[1] < 0.15 and after[2] < 0.15
     # PReLU learned its slope: from 0.25 to -0.07 .. -0.11.
     assert abs(slope - 0.25) > 0.15
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_rate_ten_times_too_large_kills_relus_and_the_usual_one_does_not(seed: int) -> None:
+    killing = trained("dead-relu-rate", seed, 0)
+    start = switched_off_share(killing)
+    killing.step(300)
+    usual = Trainer(
+        run_of("dead-relu-rate")["network"],
+        "spiral",
+        {**run_of("dead-relu-rate")["training"], "lr": 0.01, "seed": seed},
+    )
+    usual.step(300)
+    # Seeds 0-2: 0.03 to 0.08 at the start; after 300 steps 0.55 to 0.69 at lr 0.1 and
+    # 0.14 to 0.17 at lr 0.01.
+    assert start < 0.15
+    assert switched_off_share(usual) < 0.3
+    assert switched_off_share(killing) > switched_off_share(usual) + 0.25
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
