@@ -29,15 +29,15 @@ SIGMOID_TRAINING: dict[str, Any] = {
 }
 
 
-def sigmoids(std: float | None) -> dict[str, Any]:
-    """SIGMOID_LAYERS linear-sigmoid layers of 16 (weights N(0, std) if given) and a classifier."""
+def sigmoids(std: float | None, act: str = "sigmoid") -> dict[str, Any]:
+    """SIGMOID_LAYERS linear-`act` layers of 16 (weights N(0, std) if given) and a classifier."""
     init = {} if std is None else {"init": "normal", "value": std}
     layers = [
         layer
         for i in range(1, SIGMOID_LAYERS + 1)
         for layer in (
             (f"h{i}", "linear", {"out_features": 16, **init}),
-            (f"s{i}", "sigmoid", {}),
+            (f"s{i}", act, {}),
         )
     ]
     return chain(*layers, ("fc", "linear", {"out_features": 2}))
@@ -179,14 +179,39 @@ LESSONS: dict[str, dict[str, Any]] = {
             NETWORKS,
             3,
             (
-                "Click h1 and open its gradients: the norm of every layer's gradient.",
+                "h1's gradients open: the norm of every layer's gradient. Then click s3 and "
+                "open its activations.",
                 "From fc back to h1 the gradient shrinks by orders of magnitude; with large "
                 "weights, s3's activations pile up near 0 and 1.",
                 "The sigmoid passes back at most 1/4 of the gradient, and almost none "
                 "where it saturates: deep sigmoid stacks learn slowly.",
                 "What would ReLU pass back instead?",
             ),
-            ("gradients:h1", "activations:s3"),
+            ("gradients:h1",),
+        ),
+    ),
+    "tanh-saturation": comparison(
+        "Tanh saturates too",
+        "The same five layers with tanh. Its slope is 1 at zero, four times the sigmoid's, "
+        "so with small starting weights the gradient reaches h1 far better. With large "
+        "starting weights most units sit near -1 or 1, where tanh is flat too.",
+        [
+            run_body("small weights", sigmoids(None, "tanh"), "spiral", SIGMOID_TRAINING),
+            run_body("large weights", sigmoids(2.0, "tanh"), "spiral", SIGMOID_TRAINING),
+        ],
+        lesson=lesson(
+            "Sigmoid and tanh saturate",
+            NETWORKS,
+            3,
+            (
+                "s3's activations open: compare the two runs' histograms.",
+                "With small weights the values spread around 0; with large ones four in five "
+                "sit beyond ±0.9.",
+                "A saturated tanh passes back almost nothing: its mean slope falls from about "
+                "0.85 to about 0.14.",
+                "Which starting weights keep a tanh unit in its steep middle?",
+            ),
+            ("activations:s3",),
         ),
     ),
     "perceptron": comparison(

@@ -242,6 +242,33 @@ def test_the_effective_field_grows_like_the_square_root_of_depth_inside_the_theo
     # It fills less of the theoretical field as it grows: 95% of it in 88% at a2, 56% at a8.
     assert coverage["a8"] < coverage["a2"] - 0.15
     assert fields("erf-depth")["c8"][2][0] == 2 * ERF_LAYERS + 1
+    # Gaussian-like: a Gaussian of the map's own centre and spread explains 87% of a8's
+    # variance, the theoretical field's uniform 17 x 17 square 16%.
+    fitted = {shape: explained(maps["a8"], shape) for shape in ("gaussian", "uniform")}
+    assert fitted["gaussian"] > 0.75 and fitted["uniform"] < 0.4
+
+
+def explained(erf: torch.Tensor, shape: str) -> float:
+    """The share of an ERF map's variance a Gaussian (or the field's uniform square) explains.
+
+    Both take the map's own centre; the Gaussian its spread too, the square the 17 x 17
+    theoretical field of ERF_LAYERS 3x3 layers.
+    """
+    m = erf / erf.sum()
+    yy, xx = torch.meshgrid(
+        torch.arange(m.shape[0], dtype=m.dtype),
+        torch.arange(m.shape[1], dtype=m.dtype),
+        indexing="ij",
+    )
+    cy, cx = (m * yy).sum(), (m * xx).sum()
+    if shape == "gaussian":
+        sy, sx = ((m * (yy - cy) ** 2).sum()).sqrt(), ((m * (xx - cx) ** 2).sum()).sqrt()
+        model = torch.exp(-((yy - cy) ** 2 / (2 * sy**2) + (xx - cx) ** 2 / (2 * sx**2)))
+    else:
+        half = ERF_LAYERS + 0.5
+        model = (((yy - cy).abs() <= half) & ((xx - cx).abs() <= half)).to(m.dtype)
+    model = model / model.sum()
+    return float(1 - ((m - model) ** 2).sum() / ((m - m.mean()) ** 2).sum())
 
 
 def test_each_norm_of_the_lesson_settles_its_own_axes() -> None:
@@ -275,3 +302,26 @@ def test_shared_3x3_filters_read_digits_with_few_weights(seed: int) -> None:
     acc = trained("digits-cnn", seed, 300).evaluate().test_acc
     # Seeds 0-2 after 300 steps: 0.97 to 0.98.
     assert acc is not None and acc >= 0.9
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_tanh_passes_back_more_than_sigmoid_and_large_weights_flatten_it(seed: int) -> None:
+    small, large = (
+        trained("tanh-saturation", seed, 0, 0),
+        trained("tanh-saturation", seed, 0, 1),
+    )
+    x, y = small.data.x_test[:256], small.data.y_test[:256]
+    norms = gradient_stats(small.model, small.objective, x, y).meta["norms"]
+    # Small weights: fc's gradient is 3.7 to 17 times h1's (the sigmoid's: over 1,500).
+    assert norms["fc"] / norms["h1"] < 50
+    slopes, saturated = [], 0.0
+    for trainer in (small, large):
+        with torch.no_grad():
+            hidden = trainer.model.forward_nodes(x, [f"s{i}" for i in range(1, 6)])
+        values = torch.cat([v.flatten() for v in hidden.values()])
+        slopes.append(float((1 - values**2).mean()))  # tanh' = 1 - tanh^2
+        saturated = float((values.abs() > 0.9).float().mean())
+    # Mean slope 0.85 to 0.89 with small weights, 0.13 to 0.15 with N(0, 4) ones, of which
+    # 78% to 81% of the units sit beyond +-0.9.
+    assert slopes[0] > 0.7 and slopes[1] < 0.25
+    assert saturated > 0.6
