@@ -67,7 +67,7 @@ bench: install frontend-build
 	$(PY) bench/kill_loss.py
 	$(PY) bench/landscape_cost.py
 	$(PY) bench/classroom.py
-	$(PY) bench/fused_step.py
+	$(PY) bench/fused.py
 	cd $(FRONTEND) && npx vitest run --config vitest.bench.config.ts
 
 clean:
