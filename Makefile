@@ -20,6 +20,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+# The tests also cover the optional Ray backend; `make run` never needs Ray.
+$(VENV)/.ray-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[ray]'
+	touch $@
+
 $(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
 	cd $(FRONTEND) && npm ci --no-audit --no-fund
 	touch $@
@@ -38,7 +43,7 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 # Speed and memory tests run alone after the rest, so parallel tests do not skew them.
-pytest: install
+pytest: install $(VENV)/.ray-installed
 	$(VENV)/bin/pytest -q -n 2 --dist loadgroup -m "not serial"
 	$(VENV)/bin/pytest -q -m serial || test $$? -eq 5
 

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     events: queue.Queue[wire.Event] = queue.Queue()
     with tempfile.TemporaryDirectory() as tmp:
         options = WorkerOptions(device="cpu", data_dir=tmp, checkpoint_s=1e9)
-        worker = Worker(options, commands, events)  # type: ignore[arg-type]
+        worker = Worker(options, commands, events)
         worker.handle(wire.Start(run_id="r", config=run))
         train_for(worker, 2.0)  # warmed up, and some snapshots for the path
         watch = {"grid": args.grid, "samples": args.samples}

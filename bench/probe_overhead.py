@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     commands: queue.Queue[wire.Command] = queue.Queue()
     events: queue.Queue[wire.Event] = queue.Queue()
     with tempfile.TemporaryDirectory() as tmp:
-        worker = Worker(WorkerOptions(device="cpu", data_dir=tmp), commands, events)  # type: ignore[arg-type]
+        worker = Worker(WorkerOptions(device="cpu", data_dir=tmp), commands, events)
         run_body = dict(PRESETS["digits-cnn"]["run"])
         run_body["training"] = {**run_body["training"], "max_steps": 1_000_000}
         worker.handle(wire.Start(run_id="r", config=RunConfig.model_validate(run_body)))

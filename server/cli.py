@@ -144,6 +144,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "port": args.port,
             "data_dir": args.data_dir,
             "device": args.device,
+            "backend": args.backend,
+            "ray_address": args.ray_address,
         }.items()
         if v is not None
     }
@@ -193,6 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir", type=Path, default=None, help="default ./data (LAYERLAB_DATA_DIR)"
     )
     serve.add_argument("--device", default=None, help="auto, cpu, cuda, cuda:N (LAYERLAB_DEVICE)")
+    serve.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default=None,
+        help="local: one worker process (default); ray: workers as Ray actors (LAYERLAB_BACKEND)",
+    )
+    serve.add_argument(
+        "--ray-address",
+        default=None,
+        help="with --backend ray: the cluster to join, e.g. ray://head:10001; default: start "
+        "a local one (LAYERLAB_RAY_ADDRESS)",
+    )
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
     return parser

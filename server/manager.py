@@ -44,6 +44,7 @@ from server.lifecycle import (
 )
 from server.messages import StatusFrame
 from server.probe_frames import pack_probe
+from server.ray_backend import RayPool
 from server.settings import Settings
 from server.store import Owner, RunRecord, Store
 from server.worker import Beacon, WorkerOptions, checkpoint_name, init_name, worker_main
@@ -109,6 +110,15 @@ class WorkerHandle:
     def send(self, cmd: wire.Command) -> None:
         """Queue a command for the worker."""
         self.commands.put(cmd)
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id."""
+        return self.process.pid
+
+    def culprit(self) -> str | None:
+        """The run the worker was stepping (or last stepped), blamed if it died."""
+        return self.beacon.run_id()
 
     def _read(self) -> None:
         """Forward events until the worker ends; report its death."""
@@ -193,7 +203,7 @@ class RunManager:
         self.hub = hub
         self.held: set[str] = set()  # runs loaded in the current worker
         self.spotlit: set[str] = set()  # runs a teacher shows their class: a large share
-        self.worker: WorkerHandle | None = None
+        self.worker: WorkerHandle | RayPool | None = None
         self.lock = threading.Lock()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
@@ -288,6 +298,15 @@ class RunManager:
     def _spawn(self) -> None:
         """A fresh worker process (not ready until it says so)."""
         self.worker_ready = False
+        if self.settings.backend == "ray":
+            self.worker = RayPool(
+                self._options(),
+                self._on_event,
+                address=self.settings.ray_address,
+                actors=self.settings.ray_actors,
+                watchdog_s=self.settings.limits.watchdog_s,
+            )
+            return
         self.worker = WorkerHandle(
             self._options(), self._on_event, watchdog_s=self.settings.limits.watchdog_s
         )
@@ -304,7 +323,7 @@ class RunManager:
     @property
     def worker_pid(self) -> int | None:
         """The worker's process id (tests kill it)."""
-        return None if self.worker is None else self.worker.process.pid
+        return None if self.worker is None else self.worker.pid
 
     # --- events from the worker (reader thread) ----------------------------
 
@@ -313,7 +332,7 @@ class RunManager:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(fn, *args)
 
-    def _on_event(self, source: WorkerHandle, event: wire.Event) -> None:
+    def _on_event(self, source: WorkerHandle | RayPool, event: wire.Event) -> None:
         """Apply one worker event; a store that refuses the write fails that event's run."""
         try:
             self._apply_event(source, event)
@@ -358,7 +377,7 @@ class RunManager:
                 frame = status_frame(record)
         self._publish(self.hub.publish_status, run_id, frame.model_dump())
 
-    def _apply_event(self, source: WorkerHandle, event: wire.Event) -> None:
+    def _apply_event(self, source: WorkerHandle | RayPool, event: wire.Event) -> None:
         """Apply one worker event to the store and the viewers."""
         match event:
             case wire.Ready():
@@ -479,12 +498,12 @@ class RunManager:
             self._publish(self.hub.publish_status, run_id, status_frame(record).model_dump())
 
     def _worker_died(
-        self, source: WorkerHandle, exitcode: int | None, ended: str | None = None
+        self, source: WorkerHandle | RayPool, exitcode: int | None, ended: str | None = None
     ) -> None:
         """Fail the run the dead worker was training; bring the others back on a new one."""
         if source is not self.worker or source.closing:
             return
-        culprit = source.beacon.run_id()
+        culprit = source.culprit()
         with self.lock:
             lost, self.held = set(self.held), set()
         log.error(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,17 @@ class Settings(BaseSettings):
         description="Runs of one network, dataset, optimizer and batch size train as one "
         "stacked step (a class's copies of one lesson); off (the default for now): each "
         "steps alone.",
+    )
+    backend: Literal["local", "ray"] = Field(
+        "local",
+        description="local: one worker process beside the server; ray: workers as Ray actors, "
+        "one per GPU (or per node), runs placed on the least loaded (pip install '.[ray]').",
+    )
+    ray_address: str | None = Field(
+        None, description="The Ray cluster to join (ray://host:port); none: start a local one."
+    )
+    ray_actors: int = Field(
+        0, ge=0, le=64, description="Ray actors to run; 0: one per GPU, or one per node."
     )
     metrics_hz: float = Field(20.0, gt=0, le=200, description="Metric rows per second per run.")
     eval_hz: float = Field(

@@ -262,8 +262,8 @@ class Worker:
     def __init__(
         self,
         options: WorkerOptions,
-        commands: Queue[wire.Command],
-        events: Queue[wire.Event],
+        commands: Queue[wire.Command] | queue.Queue[wire.Command],
+        events: Queue[wire.Event] | queue.Queue[wire.Event],
         make_job: JobFactory = trainer_job,
         beacon: Beacon | None = None,
     ) -> None:
