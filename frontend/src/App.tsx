@@ -11,7 +11,7 @@ import { DataPanel } from "./components/DataPanel";
 import { LessonCard } from "./components/LessonCard";
 import { Help } from "./components/Help";
 import { Inspector } from "./components/Inspector";
-import { LandscapePair } from "./components/LandscapePair";
+import { ProbePair } from "./components/ProbePair";
 import { Notice } from "./components/Notice";
 import { Palette } from "./components/Palette";
 import { RaceView } from "./components/RaceView";
@@ -71,7 +71,7 @@ export function App() {
           <LessonCard />
           <div className="stage">
             <Canvas />
-            <LandscapePair />
+            <ProbePair />
           </div>
           {/* Messages show at the canvas's foot: over no chart or panel. */}
           <Notice />

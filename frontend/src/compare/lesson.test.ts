@@ -3,7 +3,7 @@ import { ApiError } from "../api/client";
 import type { Preset, RunBody } from "../api/types";
 import { createPlaygroundStore } from "../state/store";
 import { LESSON, OPTIMIZERS, PROBES, runRecord } from "../testing/fixtures";
-import { othersOf, panelsOf, trainTogether, type BesideDeps } from "./lesson";
+import { othersOf, pairViewOf, panelsOf, trainTogether, type BesideDeps } from "./lesson";
 
 const network = {
   version: 1,
@@ -77,7 +77,7 @@ describe("a comparison lesson", () => {
       ["own", true],
       ["other", false],
     ]);
-    expect(h.store.getState()).toMatchObject({ compare: ["own", "other"], pair: ["own", "other"] });
+    expect(h.store.getState()).toMatchObject({ compare: ["own", "other"], pair: { view: "loss_landscape", runs: ["own", "other"] } });
   });
 
   test("stop comparing pressed while the others start clears them all: none is compared after it", async () => {
@@ -96,7 +96,22 @@ describe("a comparison lesson", () => {
     expect(h.store.getState().compare).toEqual([]);
   });
 
-  test("no pair view for a lesson whose panels do not name the landscape", async () => {
+  test("a lesson naming another run-wide view shows that one side by side, for all its runs", async () => {
+    const h = harness();
+    let made = 0;
+    h.deps.api.createRun = (body: RunBody) => Promise.resolve(runRecord(`other${++made}`, "created", { name: body.name }));
+    const three = lesson({ runs: [body("a", 0.01), body("b", 0.02), body("c", 0.03)], lesson: { ...LESSON, panels: ["erf:c1", "decision_boundary"] } });
+    await trainTogether(h.deps, three);
+    expect(h.store.getState().pair).toEqual({ view: "decision_boundary", runs: ["own", "other1", "other2"] });
+  });
+
+  test("pairViewOf: the first run-wide panel of a comparison, none for one run or node panels only", () => {
+    expect(pairViewOf(pair)).toBe("loss_landscape");
+    expect(pairViewOf(lesson({ lesson: { ...LESSON, panels: ["feature_maps:c1"] } }))).toBeNull();
+    expect(pairViewOf(lesson({ runs: null }))).toBeNull();
+  });
+
+  test("no pair view for a lesson whose panels name no run-wide view", async () => {
     const h = harness();
     await trainTogether(h.deps, lesson({ lesson: LESSON }));
     expect(h.store.getState().compare).toEqual(["own", "other"]);

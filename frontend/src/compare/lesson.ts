@@ -1,11 +1,13 @@
 // A comparison lesson (a preset with several `runs` that differ in one field): the first
 // run is the page's own (on the canvas), the others are created beside it at the same
-// pace; all start together and are compared (the own run as the base), and the two loss
-// landscapes show side by side when the lesson's panels name that view.
+// pace; all start together and are compared (the own run as the base), and the run-wide
+// view the lesson's panels name (loss landscapes, decision boundaries) shows for each run
+// side by side.
 import type { Api } from "../api/client";
 import type { Preset } from "../api/types";
 import type { Comparison } from "../run/comparison";
 import type { RunController } from "../run/controller";
+import { lessonViews } from "../lessons/lessons";
 import { parseSetup } from "../state/setup";
 import { setupOf, type PlaygroundStore } from "../state/store";
 
@@ -16,9 +18,6 @@ export interface BesideDeps {
   api: Pick<Api, "createRun" | "control">;
 }
 
-/** The view that shows two runs' landscapes side by side. */
-export const PAIR_VIEW = "loss_landscape";
-
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -26,6 +25,11 @@ function message(error: unknown): string {
 /** The probe topics a lesson opens. */
 export function panelsOf(preset: Preset): readonly string[] {
   return preset.lesson?.panels ?? [];
+}
+
+/** The run-wide view a comparison lesson shows for each of its runs side by side (its first run-wide panel), or null. */
+export function pairViewOf(preset: Preset): string | null {
+  return othersOf(preset).length === 0 ? null : lessonViews(panelsOf(preset), []).run;
 }
 
 /** The runs a lesson trains beside the page's own (its `runs` after the first). */
@@ -41,7 +45,7 @@ export function runName(body: unknown, fallback: string): string {
 
 /**
  * With the lesson's first run on the canvas: train it (the own run), create and start
- * the others at the same pace, compare them all, and open the pair view if named.
+ * the others at the same pace, compare them all, and show the run-wide view it names for each, side by side.
  */
 export async function trainTogether(deps: BesideDeps, preset: Preset): Promise<void> {
   const { store } = deps;
@@ -80,5 +84,6 @@ export async function trainTogether(deps: BesideDeps, preset: Preset): Promise<v
     state.actions.setNotice(`Cannot train all of “${preset.title}”: ${message(error)}`);
     return;
   }
-  if (panelsOf(preset).includes(PAIR_VIEW)) store.getState().actions.showPair([ids[0] as string, ids[1] as string]);
+  const view = pairViewOf(preset);
+  if (view !== null) store.getState().actions.showPair({ view, runs: ids });
 }

@@ -1,12 +1,14 @@
 // The compared runs, above the charts: one entry per run in its colour (solid: train,
-// dashed: test) with its status, step and best test accuracy, and how its setup differs
-// from the base run's (the first picked). "Stop comparing" ends it.
+// dashed: test) with its status, step, best test accuracy, parameter count and loss
+// spread, and how its setup differs from the base run's (the first picked). "Stop
+// comparing" ends it.
 import "./CompareLegend.css";
 import { useMemo } from "react";
 import { configDiff, describeDiff } from "../compare/diff";
 import { usePlayground, usePlaygroundContext } from "../context";
 import type { RunEntry } from "../state/compare";
 import { percent } from "./probes/ProbePanel";
+import { RunFacts } from "./RunFacts";
 
 /** What the legend says of a run beside its name: "base", or how it differs from the base. */
 export function differenceLine(entry: RunEntry, base: RunEntry | undefined): string {
@@ -53,6 +55,7 @@ export function CompareLegend() {
               <span className="counter" title="Best test accuracy so far">
                 best {percent(entry.bestTestAcc)}
               </span>
+              <RunFacts entry={entry} />
               <span className={entry.id === base?.id ? "compare-diff base" : "compare-diff"} data-testid={`compare-diff-${entry.id}`}>
                 {line}
               </span>

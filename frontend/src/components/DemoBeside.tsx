@@ -1,8 +1,10 @@
 // The demo card's line for a comparison lesson: its runs, their status and step, and
-// where to look (their loss landscapes, side by side over the canvas).
+// where to look (the run-wide view it names, such as their loss landscapes, side by side
+// over the canvas).
 import type { Preset } from "../api/types";
-import { PAIR_VIEW, panelsOf } from "../compare/lesson";
+import { pairViewOf } from "../compare/lesson";
 import { useActions, usePlayground } from "../context";
+import { runViewOf } from "./probes/RunPanels";
 
 const TRAINING: readonly string[] = ["queued", "running"];
 
@@ -20,9 +22,9 @@ export function DemoBeside({ preset }: { preset: Preset }) {
       </span>
     );
   }
-  const [a, b] = shown as [NonNullable<(typeof shown)[number]>, NonNullable<(typeof shown)[number]>];
+  const view = pairViewOf(preset);
+  const many = view === null ? undefined : runViewOf(view)?.many;
   const all = shown.every((r) => TRAINING.includes(r.status));
-  const landscapes = panelsOf(preset).includes(PAIR_VIEW);
   return (
     <span className="demo-beside" data-testid="demo-beside" data-training={all}>
       {all ? "All runs are training" : "The runs"}:{" "}
@@ -33,11 +35,11 @@ export function DemoBeside({ preset }: { preset: Preset }) {
         </span>
       ))}
       .{" "}
-      {landscapes && (
+      {view !== null && many !== undefined && (
         <>
-          Compare their loss landscapes, side by side.{" "}
+          Compare their {many}, side by side.{" "}
           {pair === null && (
-            <button type="button" className="link" onClick={() => showPair([a.id, b.id])} data-testid="demo-pair-open">
+            <button type="button" className="link" onClick={() => showPair({ view, runs: shown.map((r) => r.id) })} data-testid="demo-pair-open">
               show them side by side
             </button>
           )}

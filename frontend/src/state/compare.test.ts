@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { COMPARE_COLORS, MAX_COMPARED, withCompared, withEntry, withoutCompared, type CompareSlice } from "./compare";
+import { COMPARE_COLORS, MAX_COMPARED, pairWithout, withCompared, withEntry, withoutCompared, type CompareSlice } from "./compare";
 import { createPlaygroundStore } from "./store";
 
 const empty: CompareSlice = { runs: {}, compare: [] };
@@ -48,7 +48,7 @@ describe("the compared runs", () => {
     store.subscribe(() => (notified += 1));
     expect(actions.compareRun({ id: "a" })).toBe(true);
     actions.compareRun({ id: "b" });
-    actions.showPair(["a", "b"]);
+    actions.showPair({ view: "loss_landscape", runs: ["a", "b"] });
     const before = notified;
     actions.updateRunEntry("a", { step: 0 }); // no change: nobody is told
     expect(notified).toBe(before);
@@ -58,5 +58,13 @@ describe("the compared runs", () => {
     expect(store.getState()).toMatchObject({ compare: ["a"], pair: null });
     actions.clearCompare();
     expect(store.getState()).toMatchObject({ compare: [], runs: {} });
+  });
+
+  test("pairWithout: a run leaves the pair, which closes under two", () => {
+    const three = { view: "decision_boundary", runs: ["a", "b", "c"] };
+    expect(pairWithout(three, "b")).toEqual({ view: "decision_boundary", runs: ["a", "c"] });
+    expect(pairWithout(three, "z")).toBe(three);
+    expect(pairWithout({ view: "loss_landscape", runs: ["a", "b"] }, "a")).toBeNull();
+    expect(pairWithout(null, "a")).toBeNull();
   });
 });

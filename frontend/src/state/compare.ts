@@ -75,3 +75,18 @@ export function withEntry(slice: CompareSlice, id: string, changes: Partial<Omit
   const same = Object.entries(changes).every(([k, v]) => Object.is(entry[k as keyof RunEntry], v));
   return same ? slice : { ...slice, runs: { ...slice.runs, [id]: { ...entry, ...changes } } };
 }
+
+/** Compared runs shown side by side over the canvas, each with the same run-wide view. */
+export interface ProbePair {
+  /** The run-wide probe view (a probe name: "loss_landscape", "decision_boundary"). */
+  view: string;
+  /** The runs, in the order shown. */
+  runs: readonly string[];
+}
+
+/** The pair without a run no longer compared: closed once fewer than two runs are left. */
+export function pairWithout(pair: ProbePair | null, id: string): ProbePair | null {
+  if (pair === null || !pair.runs.includes(id)) return pair;
+  const runs = pair.runs.filter((r) => r !== id);
+  return runs.length < 2 ? null : { ...pair, runs };
+}

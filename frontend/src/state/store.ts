@@ -36,7 +36,7 @@ import {
 import { estimateNodeSize, GAPS, placeInEdge, type Box } from "../graph/layout";
 import { removeBridging, spliceIntoEdge } from "../graph/splice";
 import type { ConnectionState } from "../stream/client";
-import { withCompared, withEntry, withoutCompared, type RunEntry, type RunEntryInit } from "./compare";
+import { pairWithout, withCompared, withEntry, withoutCompared, type ProbePair, type RunEntry, type RunEntryInit } from "./compare";
 import { demoOf, type LoadedDemo } from "./demo";
 import { normalizeTraining, runKey, starterSetup, type Setup } from "./setup";
 
@@ -140,8 +140,8 @@ export interface PlaygroundActions {
   updateRunEntry: (id: string, changes: Partial<Omit<RunEntry, "id">>) => void;
   /** Open a run view of the own run (a probe name), or the first that applies (null). */
   showRunView: (view: string | null) => void;
-  /** Show two compared runs' loss landscapes side by side (null: close the pair view). */
-  showPair: (pair: readonly [string, string] | null) => void;
+  /** Show compared runs' run-wide view side by side (null: close the pair view). */
+  showPair: (pair: ProbePair | null) => void;
   /** Say that the setup just loaded is this demo (its preset's name). */
   markDemo: (name: string) => void;
   setPresentation: (on: boolean) => void;
@@ -177,8 +177,8 @@ export interface PlaygroundState {
   compare: readonly string[];
   /** The own run's view shown beside the curves (a probe name; null: the first that applies). */
   runView: string | null;
-  /** Two compared runs whose loss landscapes show side by side, or null. */
-  pair: readonly [string, string] | null;
+  /** Compared runs whose run-wide view shows side by side (a lesson's loss landscapes, decision boundaries), or null. */
+  pair: ProbePair | null;
   notice: string | null;
   /** The demo loaded last; null once another setup is loaded (an import, a pasted link). */
   demo: LoadedDemo | null;
@@ -507,7 +507,7 @@ export function createPlaygroundStore(options: StoreOptions = {}): PlaygroundSto
       uncompare: (id) =>
         set((s) => {
           const { runs, compare } = withoutCompared(s, id);
-          return { runs, compare, pair: s.pair?.includes(id) ? null : s.pair };
+          return { runs, compare, pair: pairWithout(s.pair, id) };
         }),
       clearCompare: () => set({ runs: {}, compare: [], pair: null }),
       updateRunEntry: (id, changes) =>

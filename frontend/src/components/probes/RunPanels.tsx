@@ -20,21 +20,44 @@ import { SegmentationPanel } from "./run/SegmentationPanel";
 // The graph's nodes draw the thumbnails; they import them from here, with the run's views.
 export { NeuronThumbnails } from "./run/NeuronThumbnails";
 
+/** What a run view takes: the side of its drawing, and its controls beside it rather than under it. */
+export interface RunViewProps {
+  size?: number;
+  beside?: boolean;
+}
+
+interface RunViewEntry {
+  /** The tab's label. */
+  tab: string;
+  /** What several runs' views are, for the pair view's heading ("loss landscapes"). */
+  many: string;
+  /** Pixels of controls beside the drawing in the pair view. */
+  beside: number;
+  /** The pair view's line under its heading. */
+  note: string;
+  Panel: ComponentType<RunViewProps>;
+}
+
 /**
  * The run probes the page has a view for, in the order shown (several that apply are tabs;
  * `tab` is the tab's label). A probe the registry serves and this lacks is not offered.
  */
 const RUN_VIEWS = {
-  decision_boundary: { tab: "Boundary", Panel: DecisionBoundaryPanel },
-  confusion: { tab: "Confusion", Panel: ConfusionPanel },
-  predictions: { tab: "Predictions", Panel: PredictionsPanel },
-  segmentation: { tab: "Segmentation", Panel: SegmentationPanel },
-  pixel_correlation: { tab: "Pixel correlation", Panel: PixelCorrelationPanel },
-  loss_landscape: { tab: "Landscape", Panel: LossLandscapePanel },
-} satisfies Record<string, { tab: string; Panel: ComponentType }>;
+  decision_boundary: { tab: "Boundary", many: "decision boundaries", beside: 0, note: "each run's output over the input plane", Panel: DecisionBoundaryPanel },
+  confusion: { tab: "Confusion", many: "confusion matrices", beside: 0, note: "each run's test predictions against the truth", Panel: ConfusionPanel },
+  predictions: { tab: "Predictions", many: "predictions", beside: 0, note: "each run's test samples and what it says they are", Panel: PredictionsPanel },
+  segmentation: { tab: "Segmentation", many: "segmentations", beside: 0, note: "each run's predicted masks", Panel: SegmentationPanel },
+  pixel_correlation: { tab: "Pixel correlation", many: "pixel correlations", beside: 0, note: "the same data seen by each run", Panel: PixelCorrelationPanel },
+  loss_landscape: { tab: "Landscape", many: "loss landscapes", beside: 150, note: "a slice through each run's weights, each on its own scale", Panel: LossLandscapePanel },
+} satisfies Record<string, RunViewEntry>;
 
 export type RunView = keyof typeof RUN_VIEWS;
 const RUN_VIEW_NAMES = Object.keys(RUN_VIEWS) as RunView[];
+
+/** The page's view of a run-wide probe (for the pair view), or null where it has none. */
+export function runViewOf(name: string): RunViewEntry | null {
+  return Object.hasOwn(RUN_VIEWS, name) ? RUN_VIEWS[name as RunView] : null;
+}
 
 /** The run-level views of the current dataset ([] when none applies), less those a class's teacher hid. */
 export function useRunViews(): RunView[] {

@@ -23,7 +23,7 @@ function drawBoundaryData(ctx: Ctx, d: BoundaryData, width: number): void {
   drawBoundary(ctx, d.output, d.classes, d.r, d.kind, width, d.points, d.extent);
 }
 
-function Boundary({ frame }: { frame: ProbeFrame }) {
+function Boundary({ frame, size }: { frame: ProbeFrame; size: number }) {
   const dataset = useDataset();
   const meta = boundaryMeta(frame.header);
   const output = frame.arrays.output;
@@ -52,8 +52,8 @@ function Boundary({ frame }: { frame: ProbeFrame }) {
       <ProbeCanvas
         data={data}
         draw={drawBoundaryData}
-        width={RUN_SIZE}
-        height={RUN_SIZE}
+        width={size}
+        height={size}
         label={`The network's output over the input plane [-${meta.extent}, ${meta.extent}]²; ${legend}; dark line: where the predicted class changes`}
         testId="boundary-canvas"
         presentationZoom={PRESENTATION_ZOOM}
@@ -68,10 +68,10 @@ function Boundary({ frame }: { frame: ProbeFrame }) {
 }
 
 /** The network's output over the plane, with the dataset's train (filled) and test (hollow) points. */
-export function DecisionBoundaryPanel() {
+export function DecisionBoundaryPanel({ size = RUN_SIZE }: { size?: number }) {
   return (
     <ProbePanel testId="panel-decision-boundary" title="Decision boundary" topic="decision_boundary" what="decision boundary" className="run-probe">
-      {(frame) => <Boundary frame={frame} />}
+      {(frame) => <Boundary frame={frame} size={size} />}
     </ProbePanel>
   );
 }
