@@ -88,10 +88,9 @@ class Settings(BaseSettings):
     device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
     slice_s: float = Field(0.05, gt=0, le=5, description="Worker time slice per run, seconds.")
     fuse: bool = Field(
-        False,
+        True,
         description="Runs of one network, dataset, optimizer and batch size train as one "
-        "stacked step (a class's copies of one lesson); off (the default for now): each "
-        "steps alone.",
+        "stacked step (a class's copies of one lesson); false: each steps alone.",
     )
     backend: Literal["local", "ray"] = Field(
         "local",

@@ -72,7 +72,7 @@ class WorkerOptions:
     torch_threads: int = 0
     eval_samples: int = 512  # per set; a full pass over thousands of images would eat the slice
     memory_bytes: int | None = None  # the process's cap on its data (RLIMIT_DATA), CPU only
-    fuse: bool = False  # runs of one network, data and optimizer step as one stacked step
+    fuse: bool = True  # runs of one network, data and optimizer step as one stacked step
 
 
 class Beacon:
