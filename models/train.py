@@ -23,6 +23,7 @@ from models.build import Network
 from models.datasets import Dataset, load_dataset
 from models.device import resolve_device
 from models.errors import InvalidSpecError
+from models.graphs import GraphedStep, graph_blocker, make_capturable
 from models.landscape import Landscape, LandscapeOptions, flatten
 from models.objectives import make_objective
 from models.optim import TrainingConfig, apply_live, make_optimizer
@@ -113,7 +114,9 @@ class Trainer:
         data_dir: Path | None = None,
         device: str | torch.device = "cpu",
         eval_samples: int = 2048,
+        cuda_graphs: bool = True,
     ) -> None:
+        self.cuda_graphs = cuda_graphs  # on CUDA, replay the step as one graph when it can
         self.config = (
             training
             if isinstance(training, TrainingConfig)
@@ -152,7 +155,9 @@ class Trainer:
             "train": (self.data.x_train[:n_eval], self.data.y_train[:n_eval]),
             "test": (self.data.x_test[:eval_samples], self.data.y_test[:eval_samples]),
         }
-        self.optimizer = make_optimizer(self.model.parameters(), self.config)
+        self.graphed: GraphedStep | None = None
+        self.graph_note: str | None = None  # why the step is not captured, if it is not
+        self._new_optimizer()
         self.step_count = 0
         self.samples_seen = 0
         self.wall_s = 0.0
@@ -168,6 +173,21 @@ class Trainer:
             else 0
         )
         self._take_snapshot()
+
+    def _new_optimizer(self) -> None:
+        """The optimizer for the settings in force, and the graph of the step it takes."""
+        self.optimizer = make_optimizer(self.model.parameters(), self.config)
+        self.graphed = None
+        if not self.cuda_graphs:
+            self.graph_note = "CUDA graphs are off for this run"
+            return
+        self.graph_note = graph_blocker(self.device, self.model, self.config.optimizer)
+        if self.graph_note is None:
+            make_capturable(self.optimizer)
+            model, objective = self.model, self.objective
+            self.graphed = GraphedStep(
+                model, self.optimizer, lambda x, t: objective.loss(model(x), t)
+            )
 
     def _initial_cuda_rng(self) -> torch.Tensor | None:
         """This trainer's CUDA generator state (dropout on the GPU), seeded."""
@@ -229,6 +249,9 @@ class Trainer:
         with self._own_rng():
             for _ in range(n):
                 xb, tb = self.next_batch()
+                if self.graphed is not None:
+                    losses.append(self.graphed(xb, tb))
+                    continue
                 loss = objective.loss(model(xb), tb)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()  # type: ignore[no-untyped-call]
@@ -347,9 +370,12 @@ class Trainer:
             raise ValueError("the seed cannot change during a run; reset instead")
         new = TrainingConfig.model_validate({**self.config.model_dump(), **changes})
         if new.optimizer != self.config.optimizer:
-            self.optimizer = make_optimizer(self.model.parameters(), new)
+            self.config = new
+            self._new_optimizer()
         else:
             apply_live(self.optimizer, new)
+            if self.graphed is not None and new != self.config:
+                self.graphed.drop("a live change of its settings")  # lr and the like are baked in
         self.config = new
         return new
 
@@ -380,6 +406,9 @@ class Trainer:
         self.update(**state["config"])
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.graphed is not None:
+            make_capturable(self.optimizer)  # a state saved on another device says otherwise
+            self.graphed.drop("a checkpoint was restored")
         self.step_count = int(state["step_count"])
         self.samples_seen = int(state["samples_seen"])
         self.wall_s = float(state["wall_s"])

@@ -554,6 +554,9 @@ class Worker:
                 device=self.device,
                 eval_samples=self.options.eval_samples,
             )
+            note = getattr(job, "graph_note", None)
+            if self.device.type == "cuda" and note is not None:
+                log.info("run %s steps eagerly, not as a CUDA graph: %s", run_id, note)
             if cmd.resume:
                 load_checkpoint(job, path)
             elif cmd.init_weights is not None:
