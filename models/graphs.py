@@ -42,11 +42,11 @@ def graph_blocker(device: torch.device, model: nn.Module, optimizer_name: str) -
     return None
 
 
-def make_capturable(optimizer: torch.optim.Optimizer) -> None:
-    """Have an optimizer keep its step counters on the device, as capture needs."""
+def make_capturable(optimizer: torch.optim.Optimizer, on: bool = True) -> None:
+    """Have an optimizer keep its step counters on the device, as capture needs (or not)."""
     for group in optimizer.param_groups:
         if "capturable" in group:
-            group["capturable"] = True
+            group["capturable"] = on
 
 
 class GraphedStep:

@@ -406,8 +406,9 @@ class Trainer:
         self.update(**state["config"])
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        # A state saved where the step was captured (or not) says so; what counts is here.
+        make_capturable(self.optimizer, on=self.graphed is not None)
         if self.graphed is not None:
-            make_capturable(self.optimizer)  # a state saved on another device says otherwise
             self.graphed.drop("a checkpoint was restored")
         self.step_count = int(state["step_count"])
         self.samples_seen = int(state["samples_seen"])
