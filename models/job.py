@@ -1,14 +1,15 @@
 """The job protocol: what a worker schedules, so that where and how a run trains can vary.
 
-`Trainer` implements it for one run on one device. Other implementations keep the
-same surface: a run of a fused group (its step advances the group's stacked step
-and answers this run's row), or a proxy to a run living in a Ray actor. The worker
-only ever calls what is listed here, and builds jobs through a `JobFactory`.
+`Trainer` implements `Job` for one run on one device; `models.fused.FusedGroup`
+implements `GroupJob`, runs of one network stepping as one. The worker only ever calls
+what is listed here, and builds jobs through a `JobFactory` and groups through a
+`GroupFactory`; where a worker itself runs (a local process, a Ray actor) is the
+server's choice, behind the same commands and events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -78,6 +79,38 @@ class Job(Protocol):
     def update(self, **changes: Any) -> TrainingConfig:
         """Apply a live change of training settings (ValueError when refused)."""
         ...
+
+
+class GroupJob(Protocol):
+    """Runs of one network stepping as one job (a fused group), each keeping its own state.
+
+    The worker schedules a group as it schedules a run: it steps it for a slice, and each
+    member's result is that run's, as if it had stepped alone. Members join and leave
+    between steps with their weights and optimizer state exact.
+    """
+
+    @property
+    def members(self) -> Sequence[Trainer]:
+        """The runs in the group, in the order their results come."""
+        ...
+
+    def join(self, trainer: Trainer) -> None:
+        """Add a run, with its weights and optimizer state as they are."""
+        ...
+
+    def leave(self, trainer: Trainer) -> None:
+        """Take a run out, its weights and optimizer state its own again."""
+        ...
+
+    def step(self, n: int = 1, *, evaluate: bool | Sequence[bool] = True) -> list[StepResult]:
+        """Take n steps of every member together; each member's result, in order."""
+        ...
+
+
+class GroupFactory(Protocol):
+    """Builds the group job of runs that may step together (ValueError when they cannot)."""
+
+    def __call__(self, trainers: Sequence[Trainer]) -> GroupJob: ...
 
 
 class JobFactory(Protocol):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from models.fused import FusedGroup, fuse_blocker
-from models.job import Job
+from models.job import GroupFactory, GroupJob, Job
 from models.train import StepResult, Trainer
 
 MAX_GROUP = 64  # runs in one stacked step: memory grows with it, speed stops growing
@@ -22,9 +22,10 @@ MAX_GROUP = 64  # runs in one stacked step: memory grows with it, speed stops gr
 class Fusion:
     """Which held runs step together, and the groups that step them."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, make_group: GroupFactory = FusedGroup) -> None:
         self.enabled = enabled
-        self.groups: dict[str, FusedGroup] = {}
+        self.make_group = make_group  # the group job: stacked steps on this process's device
+        self.groups: dict[str, GroupJob] = {}
         self.member_of: dict[str, str] = {}  # run id -> its group's key
         self.trainers: dict[str, Trainer] = {}  # run id -> the trainer in a group
 
@@ -68,7 +69,7 @@ class Fusion:
                 continue
             self.release(run_id)
             if group is None:
-                group = self.groups[key] = FusedGroup([trainer])
+                group = self.groups[key] = self.make_group([trainer])
             else:
                 group.join(trainer)
             self.member_of[run_id], self.trainers[run_id] = key, trainer
