@@ -24,7 +24,7 @@ export function LessonCard() {
   const presets = usePlayground((s) => s.catalog.presets);
   const loadDemo = useLoadDemo();
   // Folded at first in presentation mode, where the parts at the larger text would leave the
-  // canvas too little of 720 px, and while two landscapes fill the canvas's room; the
+  // canvas too little of 720 px, and while the pair view fills the canvas's room; the
   // presenter unfolds them (or folds them) at will.
   const short = usePlayground((s) => s.presentation || s.pair !== null);
   const [choice, setChoice] = useState<"open" | "folded" | null>(null);
