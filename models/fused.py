@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad_and_value, vmap
 
+from models.graphs import GraphedStep
 from models.optim import TrainingConfig
 from models.train import StepResult, Trainer
 
@@ -96,7 +97,13 @@ class FusedGroup:
         self.params: dict[str, torch.Tensor] = {}
         self.members: list[Trainer] = []
         self.steps: list[int] = []  # each member's optimizer step count (Adam's bias correction)
+        # The same counts on the device, as a column [R, 1] the update reads (and advances).
+        self.step_t = torch.zeros(0, 1, dtype=torch.float64, device=like.device)
         self._hyper: tuple[tuple[TrainingConfig, ...], dict[str, torch.Tensor]] | None = None
+        # On CUDA the stacked step is captured and replayed as one graph (models/graphs.py).
+        self.graphed = (
+            GraphedStep(self.take_step, self._memory) if like.device.type == "cuda" else None
+        )
         for trainer in trainers:
             self.join(trainer)
 
@@ -157,7 +164,10 @@ class FusedGroup:
                 for kind, value in self.state.items():
                     held[kind] = value[i, a:b].view(shape).clone()
                 if self.optimizer != "sgd":
-                    held["step"] = torch.tensor(float(self.steps[i]))
+                    # A capturable optimizer keeps its count beside the weights.
+                    capturable = trainer.optimizer.param_groups[0].get("capturable", False)
+                    on = param.device if capturable else None
+                    held["step"] = torch.tensor(float(self.steps[i]), device=on)
             keep = [j for j in range(len(self.members)) if j != i]
             self.flat = self.flat[keep]
             for kind in self.state:
@@ -168,6 +178,11 @@ class FusedGroup:
 
     def _rebind(self) -> None:
         """Point every member's parameters at its row of the stacked weights."""
+        if self.graphed is not None:
+            self.graphed.drop("a run joined or left the group")
+        self.step_t = torch.tensor(
+            [[float(s)] for s in self.steps], dtype=torch.float64, device=self.flat.device
+        ).reshape(-1, 1)
         runs = len(self.members)
         self.params = {
             name: self.flat[:, a:b].view(runs, *shape) for name, shape, a, b in self.layout
@@ -176,6 +191,11 @@ class FusedGroup:
             params = dict(trainer.model.named_parameters())
             for name, *_ in self.layout:
                 params[name].data = self.params[name][i]
+
+    def _memory(self) -> list[int]:
+        """Where the stacked weights, state and step counts live (a graph reads them there)."""
+        held = [self.flat, self.step_t, *self.state.values()]
+        return [t.data_ptr() for t in held]
 
     # --- training -------------------------------------------------------------------
 
@@ -191,12 +211,16 @@ class FusedGroup:
         """Each run's settings as columns, made again only when a setting or member changes.
 
         Every constant is worked out in double precision, as torch.optim does with its
-        Python floats, and only then rounded to the weights' type.
+        Python floats, and only then rounded to the weights' type; the betas stay double
+        for the bias corrections, which are worked out on the device from the step counts.
         """
         configs = tuple(t.config for t in self.members)
         if self._hyper is not None and self._hyper[0] == configs:
             return self._hyper[1]
+        if self.graphed is not None:
+            self.graphed.drop("a run's settings changed")  # they are baked into the graph
         flat = self.flat
+        double = flat.new_empty(0, dtype=torch.float64)
         columns = {
             "lr": _column([c.lr for c in configs], flat),
             "weight_decay": _column([c.weight_decay for c in configs], flat),
@@ -207,6 +231,9 @@ class FusedGroup:
             "beta2": _column([c.beta2 for c in configs], flat),
             "rest2": _column([1 - c.beta2 for c in configs], flat),
             "eps": _column([c.eps for c in configs], flat),
+            "lr64": _column([c.lr for c in configs], double),
+            "beta1_64": _column([c.beta1 for c in configs], double),
+            "beta2_64": _column([c.beta2 for c in configs], double),
         }
         self._hyper = (configs, columns)
         return columns
@@ -219,18 +246,20 @@ class FusedGroup:
         if n <= 0:
             return [t.step(0, evaluate=e) for t, e in zip(self.members, flags, strict=True)]
         losses: list[torch.Tensor] = []
-        step_of = vmap(grad_and_value(self._loss()))
         start = time.perf_counter()
         self.base.train()
-        for _ in range(n):
-            batches = [t.next_batch() for t in self.members]
-            x = torch.stack([b[0] for b in batches])
-            targets = torch.stack([b[1] for b in batches])
-            grads, loss = step_of(self.params, x, targets)
+        self._hyperparameters()  # settings changed since the last step drop the graph first
+        # Every member's n batches at once: [R, n, B, ...], a step's batches a slice of it.
+        chunks = [t.next_batches(n) for t in self.members]
+        xs = torch.stack([c[0] for c in chunks])
+        ts = torch.stack([c[1] for c in chunks])
+        for k in range(n):
+            x, targets = xs[:, k], ts[:, k]
             self.steps = [s + 1 for s in self.steps]
-            with torch.no_grad():
-                self._update(grads)
-            losses.append(loss.detach())
+            if self.graphed is not None:
+                losses.append(self.graphed(x, targets))
+            else:
+                losses.append(self.take_step(x, targets))
         elapsed = time.perf_counter() - start
         per_run = torch.stack(losses, dim=1)  # [R, n]
         results = [
@@ -240,6 +269,19 @@ class FusedGroup:
         for trainer in [t for t in self.members if t.diverged is not None]:
             self.leave(trainer)  # it fails alone; the others go on
         return results
+
+    def take_step(self, x: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """One stacked step on these batches [R, B, ...]: each run's loss [R].
+
+        Only operations on tensors, with every update in place and no value read back to
+        the host, so that the step can be captured in a CUDA graph as it is.
+        """
+        grads, loss = vmap(grad_and_value(self._loss()))(self.params, x, targets)
+        with torch.no_grad():
+            self.step_t.add_(1)
+            self._update(grads)
+        out: torch.Tensor = loss.detach()
+        return out
 
     def _update(self, grads: dict[str, torch.Tensor]) -> None:
         """One optimizer step on the stacked weights, each run with its own hyperparameters."""
@@ -254,12 +296,10 @@ class FusedGroup:
     def _sgd(self, grad: torch.Tensor, h: dict[str, torch.Tensor]) -> None:
         """torch.optim.SGD: d = g + wd p; b = d at first, else mu b + d; p -= lr (d + mu b | b)."""
         d = grad + h["weight_decay"] * self.flat
-        first = _column([1.0 if s == 1 else 0.0 for s in self.steps], self.flat).bool()
-        buf = torch.where(first, d, self.state["momentum_buffer"] * h["momentum"] + d)
+        held = self.state["momentum_buffer"]
+        buf = torch.where(self.step_t == 1, d, held * h["momentum"] + d)
         has_momentum = h["momentum"] != 0
-        self.state["momentum_buffer"] = torch.where(
-            has_momentum, buf, self.state["momentum_buffer"]
-        )
+        held.copy_(torch.where(has_momentum, buf, held))
         step = torch.where(
             has_momentum, torch.where(h["nesterov"], d + h["momentum"] * buf, buf), d
         )
@@ -271,11 +311,10 @@ class FusedGroup:
             self.flat.mul_(h["decay"])
         else:
             grad = grad + h["weight_decay"] * self.flat
-        avg = torch.lerp(self.state["exp_avg"], grad, h["rest1"])
-        sq = self.state["exp_avg_sq"] * h["beta2"] + h["rest2"] * grad * grad
-        self.state["exp_avg"], self.state["exp_avg_sq"] = avg, sq
-        configs = [t.config for t in self.members]
-        size = [c.lr / (1 - c.beta1**s) for c, s in zip(configs, self.steps, strict=True)]
-        root = [(1 - c.beta2**s) ** 0.5 for c, s in zip(configs, self.steps, strict=True)]
-        denom = sq.sqrt() / _column(root, self.flat) + h["eps"]
-        self.flat.sub_(_column(size, self.flat) * (avg / denom))
+        avg, sq = self.state["exp_avg"], self.state["exp_avg_sq"]
+        avg.lerp_(grad, h["rest1"])
+        sq.mul_(h["beta2"]).add_(h["rest2"] * grad * grad)
+        # The bias corrections in double, as torch.optim works them out with Python floats.
+        size = (h["lr64"] / (1 - h["beta1_64"] ** self.step_t)).to(self.flat.dtype)
+        root = ((1 - h["beta2_64"] ** self.step_t) ** 0.5).to(self.flat.dtype)
+        self.flat.sub_(size * (avg / (sq.sqrt() / root + h["eps"])))

@@ -50,12 +50,17 @@ def make_capturable(optimizer: torch.optim.Optimizer, on: bool = True) -> None:
 
 
 class GraphedStep:
-    """One training step (forward, loss, backward, update) captured and replayed."""
+    """A whole training step (one run's, or a fused group's) captured once and replayed.
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, step: StepFn) -> None:
-        self.model = model
-        self.optimizer = optimizer
-        self._step = step  # forward and loss of one batch: backward and update are added here
+    `step` takes a batch and does everything a step does (clear the gradients, forward,
+    loss, backward, update), answering the loss; `memory` names the addresses of what the
+    step reads and writes between calls (weights, gradients, optimizer state), which must
+    not move while the graph is replayed.
+    """
+
+    def __init__(self, step: StepFn, memory: Callable[[], list[int]]) -> None:
+        self._step = step
+        self._memory = memory
         self.graph: torch.cuda.CUDAGraph | None = None
         self.warm = 0  # eager steps taken since the graph was (last) dropped
         self.note: str | None = None  # why the step is eager now
@@ -71,14 +76,6 @@ class GraphedStep:
         if self.graph is not None:
             log.info("CUDA graph dropped: %s; capturing again after %d steps", why, WARMUP_STEPS)
         self.graph, self.warm, self.note = None, 0, why
-
-    def _memory(self) -> list[int]:
-        """Where the weights and their gradients live: the addresses the graph captured."""
-        out = []
-        for p in self.model.parameters():
-            out.append(p.data_ptr())
-            out.append(-1 if p.grad is None else p.grad.data_ptr())
-        return out
 
     def __call__(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """Take one step on this batch; the loss (a tensor on the device)."""
@@ -108,9 +105,6 @@ class GraphedStep:
         self._side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(self._side):
             loss = self._step(x, t)
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            self.optimizer.step()
         torch.cuda.current_stream().wait_stream(self._side)
         self.warm += 1
         return loss.detach()
@@ -118,14 +112,10 @@ class GraphedStep:
     def _capture(self, x: torch.Tensor, t: torch.Tensor) -> None:
         """Record one step's kernels (none run now), on static copies of the batch."""
         self._x, self._t = x.clone(), t.clone()
-        # Gradients made inside the capture live in the graph's own memory pool.
-        self.optimizer.zero_grad(set_to_none=True)
         graph = torch.cuda.CUDAGraph()
         try:
             with torch.cuda.graph(graph):
                 loss = self._step(self._x, self._t)
-                loss.backward()  # type: ignore[no-untyped-call]
-                self.optimizer.step()
         except RuntimeError as exc:  # an operation capture does not allow: step eagerly
             log.warning("CUDA graph capture failed, stepping eagerly: %s", exc)
             self.graph, self.failed, self.note = None, True, f"capture failed: {exc}"
@@ -133,3 +123,26 @@ class GraphedStep:
         self.graph, self._loss, self.note = graph, loss, None
         self._pointers = self._memory()
         log.info("CUDA graph captured after %d warm-up steps", WARMUP_STEPS)
+
+
+def optimizer_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer, loss_of: StepFn
+) -> tuple[StepFn, Callable[[], list[int]]]:
+    """One run's whole step (gradients cleared, forward, backward, update), and its memory."""
+
+    def step(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        # Cleared to None: inside a capture the backward then makes them in the graph's pool.
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_of(x, t)
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimizer.step()
+        return loss
+
+    def memory() -> list[int]:
+        out = []
+        for p in model.parameters():
+            out.append(p.data_ptr())
+            out.append(-1 if p.grad is None else p.grad.data_ptr())
+        return out
+
+    return step, memory

@@ -23,7 +23,7 @@ from models.build import Network
 from models.datasets import Dataset, load_dataset
 from models.device import resolve_device
 from models.errors import InvalidSpecError
-from models.graphs import GraphedStep, graph_blocker, make_capturable
+from models.graphs import GraphedStep, graph_blocker, make_capturable, optimizer_step
 from models.landscape import Landscape, LandscapeOptions, flatten
 from models.objectives import make_objective
 from models.optim import TrainingConfig, apply_live, make_optimizer
@@ -186,7 +186,7 @@ class Trainer:
             make_capturable(self.optimizer)
             model, objective = self.model, self.objective
             self.graphed = GraphedStep(
-                model, self.optimizer, lambda x, t: objective.loss(model(x), t)
+                *optimizer_step(model, self.optimizer, lambda x, t: objective.loss(model(x), t))
             )
 
     def _initial_cuda_rng(self) -> torch.Tensor | None:
@@ -270,6 +270,27 @@ class Trainer:
         tb = self._t_epoch[self._cursor : self._cursor + bs]
         self._cursor += bs
         return xb, tb
+
+    def next_batches(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next n minibatches, stacked [n, B, ...]: the batches n calls of `next_batch`
+        would answer, sliced a whole stretch of the epoch at a time."""
+        bs = self.batch_size
+        xs: list[torch.Tensor] = []
+        ts: list[torch.Tensor] = []
+        left = n
+        while left > 0:
+            if self._cursor + bs > self.info.n_train:
+                self._x_epoch, self._t_epoch = self._shuffled()
+                self._cursor = 0
+            take = min(left, (self.info.n_train - self._cursor) // bs)
+            end = self._cursor + take * bs
+            xs.append(self._x_epoch[self._cursor : end].reshape(take, bs, *self._x_epoch.shape[1:]))
+            ts.append(self._t_epoch[self._cursor : end].reshape(take, bs, *self._t_epoch.shape[1:]))
+            self._cursor = end
+            left -= take
+        if len(xs) == 1:
+            return xs[0], ts[0]
+        return torch.cat(xs), torch.cat(ts)
 
     def record(self, stacked: torch.Tensor, elapsed: float, *, evaluate: bool) -> StepResult:
         """Count steps taken elsewhere (their losses, in order) as this run's: step count,

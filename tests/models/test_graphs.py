@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import torch
 
+from models.fused import FusedGroup
 from models.graphs import WARMUP_STEPS, graph_blocker
 from models.presets import PRESETS
 from models.train import Trainer
@@ -70,3 +71,35 @@ def test_a_live_change_drops_the_graph_and_it_is_captured_again() -> None:
     assert graphed.graphed.graph is not None  # captured again, with the new rate
     for a, b in zip(graphed.model.parameters(), eager.model.parameters(), strict=True):
         assert torch.allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@CUDA
+def test_a_fused_group_replayed_as_a_graph_ends_as_it_would_eagerly() -> None:
+    run = PRESETS["spiral-mlp"]["run"]
+
+    def group(graphs: bool) -> FusedGroup:
+        trainers = [
+            Trainer(
+                run["network"],
+                "spiral",
+                {**run["training"], "max_steps": 10_000, "lr": 0.002 * (i + 1), "seed": i},
+                device="cuda",
+                cuda_graphs=False,
+            )
+            for i in range(4)
+        ]
+        made = FusedGroup(trainers)
+        if not graphs:
+            made.graphed = None
+        return made
+
+    graphed, eager = group(True), group(False)
+    for made in (graphed, eager):
+        for _ in range(10):
+            made.step(10, evaluate=False)
+    assert graphed.graphed is not None and graphed.graphed.graph is not None
+    assert torch.allclose(graphed.flat, eager.flat, rtol=1e-5, atol=1e-6)
+    for made in (graphed, eager):
+        made.leave(made.members[0])  # leaving drops the graph; the rest go on exactly
+        made.step(WARMUP_STEPS + 10, evaluate=False)
+    assert torch.allclose(graphed.flat, eager.flat, rtol=1e-5, atol=1e-6)

@@ -11,6 +11,7 @@ import torch
 from models.datasets import load_dataset
 from models.errors import InvalidSpecError
 from models.optim import TrainingConfig, make_optimizer
+from models.presets import PRESETS
 from models.train import Trainer
 from tests.models.helpers import chain, mlp
 
@@ -234,3 +235,17 @@ def test_metrics_row_is_complete() -> None:
     assert row.step == 10 and math.isclose(row.epoch, 10 * 32 / 250)
     assert row.steps_per_s > 0 and row.wall_s > 0 and row.lr == 0.01
     assert None not in (row.train_loss, row.test_loss, row.train_acc, row.test_acc)
+
+
+@pytest.mark.parametrize("n", [1, 7, 40])
+def test_next_batches_are_the_batches_of_as_many_next_batch_calls(n: int) -> None:
+    run = PRESETS["spiral-mlp"]["run"]
+    one, many = (Trainer(run["network"], "spiral", {**run["training"], "seed": 5}) for _ in "ab")
+    one.next_batch()
+    many.next_batch()  # both start mid-epoch
+    singles = [one.next_batch() for _ in range(n)]
+    xs, ts = many.next_batches(n)
+    assert xs.shape[:2] == (n, one.batch_size)
+    assert torch.equal(xs, torch.stack([x for x, _ in singles]))
+    assert torch.equal(ts, torch.stack([t for _, t in singles]))
+    assert torch.equal(one.next_batch()[0], many.next_batch()[0])  # and they go on alike
