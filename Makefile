@@ -38,6 +38,7 @@ run: install frontend-build
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/hadolint Dockerfile
 
 typecheck: install
 	$(VENV)/bin/mypy
