@@ -30,7 +30,7 @@ from server.hub import Hub
 from server.manager import RunManager
 from server.ratelimit import Attempts
 from server.roster import Roster, RosterError
-from server.routers import classes, meta, networks, probes, race, runs, stream
+from server.routers import classes, exports, meta, networks, probes, race, runs, stream
 from server.settings import Limits, Settings
 from server.sockets import TransportHandle
 from server.store import Store
@@ -205,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meta.router,
         networks.router,
         runs.router,
+        exports.router,
         classes.router,
         probes.router,
         race.router,

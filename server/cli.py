@@ -19,6 +19,7 @@ from models.errors import InvalidSpecError, SpecError
 from models.run import parse_run
 from models.train import MetricsRow, Trainer
 from server.app import create_app
+from server.client import ApiError, LayerLabClient
 from server.datalock import DataDirBusyError, DataDirLock
 from server.settings import Settings
 
@@ -160,6 +161,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """`layerlab export RUN_ID --format F`: a run from a server, as a file."""
+    client = LayerLabClient(args.url, token=args.token)
+    try:
+        data, name = client.export(args.run_id, args.format)
+    except (ApiError, OSError) as exc:
+        raise SystemExit(f"layerlab export: {exc}") from exc
+    out = args.out or Path(name)
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data):,} bytes)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the `layerlab` command."""
     parser = argparse.ArgumentParser(
@@ -187,6 +201,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data-dir", type=Path, default=None)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
+
+    export = sub.add_parser("export", help="save a run of a server as a file")
+    export.add_argument("run_id")
+    export.add_argument(
+        "--format",
+        choices=("spec", "safetensors"),
+        default="spec",
+        help="spec: the run body (POST it to /api/runs to re-create the run); "
+        "safetensors: the model's weights",
+    )
+    export.add_argument("--url", default="http://127.0.0.1:8000", help="the server")
+    export.add_argument("--token", default=None, help="a class member's token, if any")
+    export.add_argument("--out", type=Path, default=None, help="default: the name it suggests")
+    export.set_defaults(func=cmd_export)
 
     serve = sub.add_parser("serve", help="serve the web app and the API")
     serve.add_argument("--host", default=None, help="default 127.0.0.1 (LAYERLAB_HOST)")

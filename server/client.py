@@ -33,22 +33,28 @@ class ApiError(Exception):
 class LayerLabClient:
     """REST calls and the live stream of one LayerLab server."""
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        timeout: float = 30.0,
+        token: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.token = token  # a class member's token, sent as a bearer header
 
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        """One JSON request; ApiError on a 4xx/5xx answer."""
+    def fetch(self, method: str, path: str, body: Any = None) -> tuple[bytes, dict[str, str]]:
+        """One request: the answer's body and headers; ApiError on a 4xx/5xx answer."""
         data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
         req = urllib.request.Request(
-            self.base_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
+            self.base_url + path, data=data, method=method, headers=headers
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                raw = resp.read()
+                return resp.read(), dict(resp.headers.items())
         except urllib.error.HTTPError as exc:
             payload = exc.read()
             try:
@@ -61,6 +67,10 @@ class LayerLabClient:
                 detail if isinstance(detail, str) else json.dumps(detail),
                 info.get("errors"),
             ) from exc
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """One JSON request; ApiError on a 4xx/5xx answer."""
+        raw, _ = self.fetch(method, path, body)
         return json.loads(raw) if raw else None
 
     # --- registries and validation ------------------------------------------
@@ -94,6 +104,15 @@ class LayerLabClient:
         """Every run."""
         result: list[dict[str, Any]] = self.request("GET", "/api/runs")
         return result
+
+    def export(self, run_id: str, fmt: str = "spec") -> tuple[bytes, str]:
+        """A run as a file (`fmt`: spec or safetensors): its bytes and the name it suggests."""
+        raw, headers = self.fetch("GET", f"/api/runs/{run_id}/export?format={fmt}")
+        disposition = {k.lower(): v for k, v in headers.items()}.get("content-disposition", "")
+        name = (
+            disposition.split('filename="', 1)[-1].rstrip('"') if "filename=" in disposition else ""
+        )
+        return raw, name or f"{run_id}.{fmt}"
 
     def delete(self, run_id: str) -> None:
         """Delete a run."""

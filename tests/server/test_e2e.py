@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from safetensors.torch import load_file
 
+from models.train import Trainer
+from server.cli import main as cli_main
 from server.client import LayerLabClient
 from tests.server.conftest import created_status, spiral_run
-from tests.server.servers import Server, ServerPool
+from tests.server.servers import Server, ServerPool, wait_for
 
 DEADLINE_S = 60.0  # to reach each milestone on a loaded machine
 NEW_LR = 0.002
@@ -161,3 +166,22 @@ def test_status_frames_do_not_overtake_metric_rows(server: Server) -> None:
     finally:
         frames.close()
     assert last_step == 1000, f"the completed status came before the rows after step {last_step}"
+
+
+def test_layerlab_export_saves_a_run_s_spec_and_weights(
+    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client = server.client()
+    run = client.create_run(spiral_run(max_steps=200))
+    client.control(run["id"], "step", 30)
+    wait_for(lambda: client.run(run["id"])["checkpoint_step"] == 30, what="a checkpoint")
+    spec_path, weights_path = tmp_path / "run.json", tmp_path / "weights.safetensors"
+    for fmt, path in (("spec", spec_path), ("safetensors", weights_path)):
+        argv = ["export", run["id"], "--format", fmt, "--url", client.base_url, "--out", str(path)]
+        assert cli_main(argv) == 0
+        assert f"wrote {path}" in capsys.readouterr().out
+    spec = json.loads(spec_path.read_text())
+    assert spec == client.run(run["id"])["config"]
+    network = Trainer(spec["network"], "spiral", spec["training"]).model
+    network.load_state_dict(load_file(str(weights_path)))  # every weight, by its own name
+    assert client.create_run(spec)["config"] == spec  # the spec makes the run again

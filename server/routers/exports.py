@@ -1,0 +1,73 @@
+"""GET /api/runs/{id}/export: a run taken elsewhere, as a spec or as its weights."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from models.export import spec_export, weights_export
+from server.access import GUARDED, guard_run
+from server.deps import SettingsDep, StoreDep
+from server.lifecycle import RunNotFoundError
+
+router = APIRouter(
+    prefix="/api/runs", tags=["runs"], dependencies=[Depends(guard_run)], responses=GUARDED
+)
+
+ExportFormat = Literal["spec", "safetensors"]
+
+
+def _filename(name: str, run_id: str, suffix: str) -> str:
+    """A download name from the run's name: letters, digits, dashes."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "run"
+    return f"{stem}-{run_id[:8]}{suffix}"
+
+
+@router.get(
+    "/{run_id}/export",
+    responses={
+        200: {"content": {"application/json": {}, "application/octet-stream": {}}},
+        404: {"description": "No such run."},
+        409: {"description": "The run has no saved weights yet."},
+    },
+)
+def export_run(
+    run_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    format: Annotated[
+        ExportFormat,
+        Query(
+            description="spec: the run body, which POST /api/runs re-creates; "
+            "safetensors: the model's weights at its last checkpoint."
+        ),
+    ] = "spec",
+) -> Response:
+    """The run as a file: its body as JSON, or its weights as a safetensors state dict."""
+    record = store.get_run(run_id)
+    if record is None:
+        raise HTTPException(404, str(RunNotFoundError(run_id)))
+    if format == "spec":
+        body = json.dumps(spec_export(record.config), indent=2)
+        name = _filename(record.config.name, run_id, ".json")
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    checkpoint = None if record.checkpoint is None else settings.data_dir / record.checkpoint
+    if checkpoint is None or not checkpoint.exists():
+        raise HTTPException(409, "the run has no saved weights yet; start it, then export them")
+    data, step = weights_export(checkpoint, run_id)
+    name = _filename(record.config.name, run_id, ".safetensors")
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "X-Weights-Step": str(step),
+        },
+    )

@@ -1,0 +1,64 @@
+"""GET /api/runs/{id}/export: the spec re-creates the run; the weights load into its network."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+from fastapi.testclient import TestClient
+from safetensors.torch import load
+
+from models.train import Trainer
+from tests.server.conftest import spiral_run, wait_until
+
+
+def test_an_exported_spec_re_creates_the_run(client: TestClient) -> None:
+    body = spiral_run(max_steps=300, seed=11, lr=0.02)
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    answer = client.get(f"/api/runs/{run_id}/export", params={"format": "spec"})
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"].startswith('attachment; filename="spiral-')
+    spec = answer.json()
+    assert spec["training"]["seed"] == 11 and spec["training"]["lr"] == 0.02
+    again = client.post("/api/runs", json=spec)
+    assert again.status_code == 201, again.json()
+    original = client.get(f"/api/runs/{run_id}").json()["config"]
+    assert client.get(f"/api/runs/{again.json()['id']}").json()["config"] == original
+    for made in (run_id, again.json()["id"]):
+        client.delete(f"/api/runs/{made}")
+
+
+def test_exported_weights_load_into_the_run_s_network_at_its_checkpoint(
+    client: TestClient,
+) -> None:
+    body = spiral_run(max_steps=300, seed=4)
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    refused = client.get(f"/api/runs/{run_id}/export", params={"format": "safetensors"})
+    assert refused.status_code == 409 and "no saved weights yet" in refused.json()["detail"]
+    client.post(f"/api/runs/{run_id}/step", json={"n": 40})
+    record = wait_until(
+        lambda: (r := client.get(f"/api/runs/{run_id}").json())["checkpoint_step"] == 40 and r,
+        what="a checkpoint at step 40",
+    )
+    answer = client.get(f"/api/runs/{run_id}/export", params={"format": "safetensors"})
+    assert answer.status_code == 200 and answer.headers["x-weights-step"] == "40"
+    weights = load(answer.content)
+    config = record["config"]
+    # The run's network, fresh, takes the file as its state dict (names and shapes fit) and
+    # then answers as the same network trained the same 40 steps here does.
+    fresh = Trainer(config["network"], "spiral", config["training"])
+    fresh.model.load_state_dict(weights)
+    twin = Trainer(config["network"], "spiral", config["training"])
+    twin.step(40)
+    x = twin.data.x_test[:64]
+    with torch.no_grad():
+        assert torch.allclose(fresh.model(x), twin.model(x), atol=1e-6)
+    client.delete(f"/api/runs/{run_id}")
+
+
+def test_an_export_names_what_it_cannot_do(client: TestClient) -> None:
+    assert client.get("/api/runs/nope/export").status_code == 404
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=10)).json()["id"]
+    bad = client.get(f"/api/runs/{run_id}/export", params={"format": "zip"})
+    assert bad.status_code == 422 and "spec" in json.dumps(bad.json())
+    client.delete(f"/api/runs/{run_id}")
