@@ -60,3 +60,25 @@ describe("the client in a class", () => {
     ]);
   });
 });
+
+describe("run exports", () => {
+  it("fetch with the token and take the server's file name", async () => {
+    classCredentials().set(TEACHER);
+    const headers = { "content-disposition": 'attachment; filename="spiral-1a2b3c4d.safetensors"' };
+    const mock = vi.fn((_path: string, _init: RequestInit) => Promise.resolve(new Response(new Uint8Array([8, 0]), { status: 200, headers })));
+    vi.stubGlobal("fetch", mock);
+    const file = await api.exportRun("1a2b3c4d-e5f6", "safetensors");
+    expect(mock.mock.calls[0]?.[0]).toBe("/api/runs/1a2b3c4d-e5f6/export?format=safetensors");
+    expect(headersOf(mock)).toEqual({ authorization: "Bearer s3cr+t" });
+    expect(file.name).toBe("spiral-1a2b3c4d.safetensors");
+    expect(file.blob.size).toBe(2);
+  });
+
+  it("name the file after the run without a header, and say the server's refusal", async () => {
+    answering({ version: 1 });
+    expect((await api.exportRun("1a2b3c4d-e5f6", "spec")).name).toBe("run-1a2b3c4d.json");
+    const detail = "the run has no saved weights yet; start it, then export them";
+    vi.stubGlobal("fetch", () => Promise.resolve(new Response(JSON.stringify({ detail }), { status: 409 })));
+    await expect(api.exportRun("r1", "safetensors")).rejects.toMatchObject({ status: 409, message: detail });
+  });
+});

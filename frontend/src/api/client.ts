@@ -1,5 +1,6 @@
 // The REST client: one typed function per endpoint the page uses.
 import { authHeaders, classCredentials, withToken } from "../classroom/credentials";
+import { attachmentName } from "../download";
 import type {
   ClassAction,
   ClassGridView,
@@ -27,6 +28,7 @@ import type {
   RaceRequest,
   RaceResult,
   RunBody,
+  RunExportFormat,
   RunRecord,
   RunSummary,
   SpecError,
@@ -147,6 +149,12 @@ export const api = {
     request("POST", `/api/runs/${encodeURIComponent(id)}/${action}`, action === "step" ? { n: n ?? 1 } : undefined),
   /** A new run like this one with some training fields changed (created, not started; 422 names the field). */
   forkRun: (id: string, body: ForkRequest): Promise<RunRecord> => request("POST", `/api/runs/${encodeURIComponent(id)}/fork`, body),
+  /** A run as a file (its spec, or its weights: 409 before its first checkpoint), named as the server suggests. */
+  exportRun: async (id: string, format: RunExportFormat): Promise<{ name: string; blob: Blob }> => {
+    const response = await send("GET", `/api/runs/${encodeURIComponent(id)}/export?format=${format}`);
+    const fallback = `run-${id.slice(0, 8)}.${format === "spec" ? "json" : "safetensors"}`;
+    return { name: attachmentName(response.headers.get("Content-Disposition"), fallback), blob: await response.blob() };
+  },
   /** Change training settings while the run trains: only those of its optimizer's `live` list. */
   patchTraining: (id: string, changes: TrainingPatch): Promise<RunRecord> =>
     request("PATCH", `/api/runs/${encodeURIComponent(id)}/training`, changes),

@@ -5,7 +5,7 @@
 // where the page needs more. Only what the server deliberately leaves open (`dict[str, Any]`:
 // the registries' JSON Schema documents) is written by hand here.
 import type * as Frames from "./generated/frames";
-import type { components } from "./generated/openapi";
+import type { components, operations } from "./generated/openapi";
 
 type Schemas = components["schemas"];
 
@@ -183,3 +183,6 @@ export interface RaceFunction {
   start: [number, number];
   minima: [number, number][];
 }
+
+/** The files GET /api/runs/{id}/export makes of a run (the `format` query). */
+export type RunExportFormat = NonNullable<NonNullable<operations["export_run_api_runs__run_id__export_get"]["parameters"]["query"]>["format"]>;

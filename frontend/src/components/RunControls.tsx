@@ -9,6 +9,7 @@ import { controlsOf } from "../run/controller";
 import { blockedSentence, playProblems } from "../run/playBlocked";
 import { runKey } from "../state/setup";
 import { setupOf } from "../state/store";
+import { RunExports } from "./RunExports";
 import { SpeedControl } from "./SpeedControl";
 
 function percent(v: number | null): string {
@@ -101,6 +102,7 @@ export function RunControls() {
           {percent(run.latest.test_acc)}
         </dd>
       </dl>
+      <RunExports />
       {starting && (
         <p className="note" role="status" data-testid="trainer-starting">
           Starting the trainer: the first run waits a few seconds…
