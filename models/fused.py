@@ -11,7 +11,10 @@ are views into the stacked ones, so probes and checkpoints read its live weights
 
 The updates follow torch.optim's single-tensor formulas (SGD with momentum, dampening 0,
 Nesterov and L2 weight decay; Adam; AdamW's decoupled decay), so that a run trained in a
-group has the weights it would have had alone, to float rounding.
+group has the weights it would have had alone, to float rounding. (Adam's bias corrections
+are worked out in double precision, as torch does on the CPU; a capturable torch Adam on a
+GPU works them out in single precision, so there the two agree to single-precision
+rounding of those constants.)
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from models.optim import TrainingConfig
 from models.train import StepResult, Trainer
 
 FUSABLE_OPTIMIZERS = ("sgd", "adam", "adamw")
+FETCH_BYTES = 64 * 2**20  # the members' inputs fetched at once, at most (a stretch of steps)
 
 
 def fuse_blocker(trainer: Trainer) -> str | None:
@@ -101,9 +105,8 @@ class FusedGroup:
         self.step_t = torch.zeros(0, 1, dtype=torch.float64, device=like.device)
         self._hyper: tuple[tuple[TrainingConfig, ...], dict[str, torch.Tensor]] | None = None
         # On CUDA the stacked step is captured and replayed as one graph (models/graphs.py).
-        self.graphed = (
-            GraphedStep(self.take_step, self._memory) if like.device.type == "cuda" else None
-        )
+        graphs = like.device.type == "cuda" and all(t.cuda_graphs for t in trainers)
+        self.graphed = GraphedStep(self.take_step, self._memory, like.device) if graphs else None
         for trainer in trainers:
             self.join(trainer)
 
@@ -140,6 +143,10 @@ class FusedGroup:
             raise ValueError(f"this run cannot join the group: {reason}")
         if trainer.config.optimizer != self.optimizer:
             raise ValueError(f"the group trains with {self.optimizer}, not with another")
+        if trainer.graphed is not None:
+            trainer.graphed.drop("it steps in a group")  # its graph's memory goes with it
+        for param in trainer.model.parameters():
+            param.grad = None  # the group's gradients are its own
         weights, state, step = self._row(trainer)
         with torch.no_grad():
             self.flat = torch.cat([self.flat, weights.unsqueeze(0)])
@@ -249,17 +256,25 @@ class FusedGroup:
         start = time.perf_counter()
         self.base.train()
         self._hyperparameters()  # settings changed since the last step drop the graph first
-        # Every member's n batches at once: [R, n, B, ...], a step's batches a slice of it.
-        chunks = [t.next_batches(n) for t in self.members]
-        xs = torch.stack([c[0] for c in chunks])
-        ts = torch.stack([c[1] for c in chunks])
-        for k in range(n):
-            x, targets = xs[:, k], ts[:, k]
-            self.steps = [s + 1 for s in self.steps]
-            if self.graphed is not None:
-                losses.append(self.graphed(x, targets))
-            else:
-                losses.append(self.take_step(x, targets))
+        # Every member's batches a stretch of steps at once, [R, k, B, ...] (each step's
+        # batches a slice of it), the stretch no larger than FETCH_BYTES of inputs.
+        first = self.members[0]
+        row = first.data.x_train[0]
+        per_step = row.numel() * row.element_size() * first.batch_size * len(self.members)
+        stretch = max(1, FETCH_BYTES // max(1, per_step))
+        done = 0
+        while done < n:
+            k = min(stretch, n - done)
+            chunks = [t.next_batches(k) for t in self.members]
+            xs = torch.stack([c[0] for c in chunks])
+            ts = torch.stack([c[1] for c in chunks])
+            for j in range(k):
+                self.steps = [s + 1 for s in self.steps]
+                if self.graphed is not None:
+                    losses.append(self.graphed(xs[:, j], ts[:, j]))
+                else:
+                    losses.append(self.take_step(xs[:, j], ts[:, j]))
+            done += k
         elapsed = time.perf_counter() - start
         per_run = torch.stack(losses, dim=1)  # [R, n]
         results = [

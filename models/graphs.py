@@ -43,10 +43,20 @@ def graph_blocker(device: torch.device, model: nn.Module, optimizer_name: str) -
 
 
 def make_capturable(optimizer: torch.optim.Optimizer, on: bool = True) -> None:
-    """Have an optimizer keep its step counters on the device, as capture needs (or not)."""
+    """Have an optimizer keep its step counters on the device, as capture needs (or not).
+
+    Counters made before (or restored from a checkpoint taken the other way) move with
+    the flag: a capturable update refuses counters on the host, a plain one on the device.
+    """
     for group in optimizer.param_groups:
-        if "capturable" in group:
-            group["capturable"] = on
+        if "capturable" not in group:
+            continue
+        group["capturable"] = on
+        for param in group["params"]:
+            step = optimizer.state.get(param, {}).get("step")
+            if isinstance(step, torch.Tensor):
+                where = param.device if on else torch.device("cpu")
+                optimizer.state[param]["step"] = step.to(where, torch.float32)
 
 
 class GraphedStep:
@@ -58,7 +68,8 @@ class GraphedStep:
     not move while the graph is replayed.
     """
 
-    def __init__(self, step: StepFn, memory: Callable[[], list[int]]) -> None:
+    def __init__(self, step: StepFn, memory: Callable[[], list[int]], device: torch.device) -> None:
+        self.device = device  # streams and capture on the run's own GPU, not the current one
         self._step = step
         self._memory = memory
         self.graph: torch.cuda.CUDAGraph | None = None
@@ -69,7 +80,7 @@ class GraphedStep:
         self._t: torch.Tensor | None = None
         self._loss: torch.Tensor | None = None
         self._pointers: list[int] = []
-        self._side = torch.cuda.Stream()  # type: ignore[no-untyped-call]
+        self._side = torch.cuda.Stream(device=device)  # type: ignore[no-untyped-call]
 
     def drop(self, why: str) -> None:
         """Forget the graph (what it captured no longer holds); capture again after warm-up."""
@@ -102,10 +113,11 @@ class GraphedStep:
 
     def _eager(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """A warm-up step, on a side stream as capture requires of the steps before it."""
-        self._side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(self._side):
-            loss = self._step(x, t)
-        torch.cuda.current_stream().wait_stream(self._side)
+        with torch.cuda.device(self.device):
+            self._side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(self._side):
+                loss = self._step(x, t)
+            torch.cuda.current_stream().wait_stream(self._side)
         self.warm += 1
         return loss.detach()
 
@@ -114,9 +126,13 @@ class GraphedStep:
         self._x, self._t = x.clone(), t.clone()
         graph = torch.cuda.CUDAGraph()
         try:
-            with torch.cuda.graph(graph):
+            # Thread-local: the worker's saver thread may copy weights to the host meanwhile.
+            with (
+                torch.cuda.device(self.device),
+                torch.cuda.graph(graph, capture_error_mode="thread_local"),
+            ):
                 loss = self._step(self._x, self._t)
-        except RuntimeError as exc:  # an operation capture does not allow: step eagerly
+        except (RuntimeError, AssertionError) as exc:  # what capture does not allow: eager
             log.warning("CUDA graph capture failed, stepping eagerly: %s", exc)
             self.graph, self.failed, self.note = None, True, f"capture failed: {exc}"
             return

@@ -101,6 +101,11 @@ def divergence_message(step: int, value: float, lr: float) -> str:
     )
 
 
+def _baked(config: TrainingConfig) -> dict[str, Any]:
+    """The settings a captured step holds as constants (not its length, pace or seed)."""
+    return config.model_dump(exclude={"max_steps", "max_steps_per_s", "seed"})
+
+
 class Trainer:
     """Trains one network on one dataset; advance with `step(n)`, read `evaluate()`."""
 
@@ -174,6 +179,15 @@ class Trainer:
         )
         self._take_snapshot()
 
+    def use_cuda_graphs(self, on: bool) -> None:
+        """Capture the step as a CUDA graph where it can (on), or always step eagerly."""
+        if on != self.cuda_graphs:
+            self.cuda_graphs = on
+            state = self.optimizer.state_dict()
+            self._new_optimizer()
+            self.optimizer.load_state_dict(state)
+            make_capturable(self.optimizer, on=self.graphed is not None)
+
     def _new_optimizer(self) -> None:
         """The optimizer for the settings in force, and the graph of the step it takes."""
         self.optimizer = make_optimizer(self.model.parameters(), self.config)
@@ -186,7 +200,8 @@ class Trainer:
             make_capturable(self.optimizer)
             model, objective = self.model, self.objective
             self.graphed = GraphedStep(
-                *optimizer_step(model, self.optimizer, lambda x, t: objective.loss(model(x), t))
+                *optimizer_step(model, self.optimizer, lambda x, t: objective.loss(model(x), t)),
+                device=self.device,
             )
 
     def _initial_cuda_rng(self) -> torch.Tensor | None:
@@ -395,7 +410,7 @@ class Trainer:
             self._new_optimizer()
         else:
             apply_live(self.optimizer, new)
-            if self.graphed is not None and new != self.config:
+            if self.graphed is not None and _baked(new) != _baked(self.config):
                 self.graphed.drop("a live change of its settings")  # lr and the like are baked in
         self.config = new
         return new
