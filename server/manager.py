@@ -293,6 +293,7 @@ class RunManager:
             torch_threads=s.torch_threads,
             memory_bytes=s.limits.worker_bytes(),
             fuse=s.fuse,
+            cuda_graphs=s.cuda_graphs,
         )
 
     def _spawn(self) -> None:

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         description="Runs of one network, dataset, optimizer and batch size train as one "
         "stacked step (a class's copies of one lesson); false: each steps alone.",
     )
+    cuda_graphs: bool = Field(
+        True,
+        description="On CUDA, capture each run's (or group's) whole step in a CUDA graph and "
+        "replay it; false: every step is eager.",
+    )
     backend: Literal["local", "ray"] = Field(
         "local",
         description="local: one worker process beside the server; ray: workers as Ray actors, "

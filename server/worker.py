@@ -73,6 +73,7 @@ class WorkerOptions:
     eval_samples: int = 512  # per set; a full pass over thousands of images would eat the slice
     memory_bytes: int | None = None  # the process's cap on its data (RLIMIT_DATA), CPU only
     fuse: bool = True  # runs of one network, data and optimizer step as one stacked step
+    cuda_graphs: bool = True  # on CUDA, steps replayed as CUDA graphs where they can be
 
 
 class Beacon:
@@ -554,6 +555,8 @@ class Worker:
                 device=self.device,
                 eval_samples=self.options.eval_samples,
             )
+            if isinstance(job, Trainer) and not self.options.cuda_graphs:
+                job.use_cuda_graphs(False)
             note = getattr(job, "graph_note", None)
             if self.device.type == "cuda" and note is not None:
                 log.info("run %s steps eagerly, not as a CUDA graph: %s", run_id, note)

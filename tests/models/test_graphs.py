@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from models.fused import FusedGroup
-from models.graphs import WARMUP_STEPS, graph_blocker
+from models.graphs import WARMUP_STEPS, graph_blocker, make_capturable
 from models.presets import PRESETS
 from models.train import Trainer
 from tests.models.helpers import chain
@@ -103,3 +103,17 @@ def test_a_fused_group_replayed_as_a_graph_ends_as_it_would_eagerly() -> None:
         made.leave(made.members[0])  # leaving drops the graph; the rest go on exactly
         made.step(WARMUP_STEPS + 10, evaluate=False)
     assert torch.allclose(graphed.flat, eager.flat, rtol=1e-5, atol=1e-6)
+
+
+def test_the_capturable_flag_moves_the_optimizer_s_step_counters_with_it() -> None:
+    run = PRESETS["spiral-mlp"]["run"]
+    trainer = Trainer(run["network"], "spiral", {**run["training"], "optimizer": "adam"})
+    trainer.step(3)
+    make_capturable(trainer.optimizer, on=True)
+    group = trainer.optimizer.param_groups[0]
+    steps = [trainer.optimizer.state[p]["step"] for p in group["params"]]
+    assert group["capturable"] and all(s.dtype == torch.float32 and float(s) == 3 for s in steps)
+    make_capturable(trainer.optimizer, on=False)
+    assert not trainer.optimizer.param_groups[0]["capturable"]
+    trainer.step(2)  # a plain update takes them back as they are
+    assert float(trainer.optimizer.state[group["params"][0]]["step"]) == 5
