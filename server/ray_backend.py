@@ -10,8 +10,8 @@ goes to that actor. An actor that dies (or whose slice runs past the watchdog's 
 fails the runs it held, with the reason, and a fresh actor takes its place.
 
 The data directory must be one the actors can reach (a local cluster shares this
-machine's; a remote cluster needs it mounted at the same path). Ray is an optional extra:
-`pip install .[ray]`; nothing imports this module unless the Ray backend is chosen.
+machine's; a remote cluster needs it mounted at the same path). Ray is an optional extra
+(`pip install .[ray]`), imported only when a pool starts.
 """
 
 from __future__ import annotations
@@ -109,10 +109,11 @@ def _ray() -> Any:
 
 
 def actor_count(ray: Any, wanted: int) -> int:
-    """`wanted` actors, or (0) one per GPU in the cluster, else one per alive node."""
-    if wanted > 0:
-        return wanted
+    """`wanted` actors (no more than the GPUs, where there are), or (0) one per GPU in the
+    cluster, else one per alive node."""
     gpus = int(ray.cluster_resources().get("GPU", 0))
+    if wanted > 0:
+        return min(wanted, gpus) if gpus > 0 else wanted  # an actor holds a whole GPU
     if gpus > 0:
         return gpus
     return max(1, sum(1 for node in ray.nodes() if node.get("Alive")))
@@ -178,13 +179,16 @@ class RayPool:
                     self._lost(slot, slot.ended or f"its Ray actor died ({type(exc).__name__})")
                 return
             for event in events:
+                if isinstance(event, wire.Died):
+                    # This actor's death, not the pool's: its runs fail here, and the manager
+                    # (which would bring a whole worker back) never hears of it.
+                    self.ray.kill(slot.actor)
+                    if not self.closing:
+                        self._lost(slot, f"its worker stopped: {event.reason}")
+                    return
                 self._forward(slot, event)
                 if isinstance(event, wire.Bye):
                     slot.said_bye.set()
-                    return
-                if isinstance(event, wire.Died):
-                    self.ray.kill(slot.actor)
-                    self._lost(slot, f"its worker stopped: {event.reason}")
                     return
             if busy > self.watchdog_s and slot.ended is None and not self.closing:
                 slot.ended = (
@@ -209,6 +213,8 @@ class RayPool:
 
     def _lost(self, slot: Slot, why: str) -> None:
         """Fail the runs of a dead actor, with the reason, and put a fresh actor in its place."""
+        if self.closing:
+            return  # shutting down: no fresh actor, and the runs are paused by the restart
         with self.lock:
             lost = sorted(slot.runs)
             slot.retired = True
@@ -230,6 +236,10 @@ class RayPool:
         """Where a command goes: its run's actor; a new run to the least loaded; else all."""
         run_id: str | None = getattr(cmd, "run_id", None)
         with self.lock:
+            if isinstance(cmd, wire.Drop) and run_id in self.placement:
+                slot = self.placement.pop(run_id)  # a deleted run: its actor's load goes down
+                slot.runs.discard(run_id)
+                return [slot]
             if run_id is not None and run_id in self.placement:
                 return [self.placement[run_id]]
             if isinstance(cmd, wire.Start | wire.Probe):

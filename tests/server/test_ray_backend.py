@@ -87,7 +87,7 @@ def test_runs_spread_over_the_actors_and_a_killed_actor_fails_only_its_runs(
         ids.append(run_id)
     doomed, spared = ids
     placed = pool.placed()
-    assert {placed[doomed], placed[spared]} == {0, 1}  # the least loaded actor each time
+    assert placed[doomed] != placed[spared]  # each went to the least loaded actor
 
     def step(run_id: str) -> int:
         value: int = ray_client.get(f"/api/runs/{run_id}").json()["step"]
