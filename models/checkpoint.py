@@ -85,11 +85,17 @@ def load_checkpoint(trainer: Job, path: Path) -> None:
     trainer.load_state_dict(state)
 
 
-def copy_weights(checkpoint: Path, path: Path) -> int:
-    """Write the model weights of a checkpoint, alone, to `path`; the step they were at."""
+def read_weights(checkpoint: Path) -> tuple[dict[str, torch.Tensor], int]:
+    """A checkpoint's model weights (named `model.<module name>`) and the step they are at."""
     with safe_open(str(checkpoint), framework="pt") as handle:
         step = int(json.loads(handle.metadata()[_META_KEY])["step_count"])
         tensors = {k: handle.get_tensor(k) for k in handle.keys() if k.startswith("model.")}  # noqa: SIM118
+    return tensors, step
+
+
+def copy_weights(checkpoint: Path, path: Path) -> int:
+    """Write the model weights of a checkpoint, alone, to `path`; the step they were at."""
+    tensors, step = read_weights(checkpoint)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     save_file(tensors, str(tmp), metadata={_META_KEY: json.dumps({"step_count": step})})

@@ -166,10 +166,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     client = LayerLabClient(args.url, token=args.token)
     try:
         data, name = client.export(args.run_id, args.format)
+        out = args.out or Path(name)
+        out.write_bytes(data)
     except (ApiError, OSError) as exc:
         raise SystemExit(f"layerlab export: {exc}") from exc
-    out = args.out or Path(name)
-    out.write_bytes(data)
     print(f"wrote {out} ({len(data):,} bytes)")
     return 0
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -107,12 +109,14 @@ class LayerLabClient:
 
     def export(self, run_id: str, fmt: str = "spec") -> tuple[bytes, str]:
         """A run as a file (`fmt`: spec or safetensors): its bytes and the name it suggests."""
-        raw, headers = self.fetch("GET", f"/api/runs/{run_id}/export?format={fmt}")
+        query = urllib.parse.urlencode({"format": fmt})
+        raw, headers = self.fetch("GET", f"/api/runs/{run_id}/export?{query}")
         disposition = {k.lower(): v for k, v in headers.items()}.get("content-disposition", "")
         name = (
             disposition.split('filename="', 1)[-1].rstrip('"') if "filename=" in disposition else ""
         )
-        return raw, name or f"{run_id}.{fmt}"
+        # Only a file name, never a path: the server's suggestion must not lead elsewhere.
+        return raw, Path(name).name or f"{run_id}.{fmt}"
 
     def delete(self, run_id: str) -> None:
         """Delete a run."""
