@@ -109,9 +109,11 @@ describe("the lessons", () => {
       const comparison = (lesson.runs?.length ?? 0) > 1;
       const fresh = async () => (await allRuns(api)).filter((r) => !before.has(r.id));
       if (comparison) {
-        // All its runs train as it loads; the two landscapes, if named, fold the card to give them room.
+        // All its runs train as it loads; a run-wide view it names opens for each run side by
+        // side (the landscapes under their own ids), which folds the card to give them room.
         await expect.poll(async () => (await fresh()).length, { timeout: 15_000 }).toBe(lesson.runs?.length);
-        if (lesson.lesson.panels.includes("loss_landscape")) await page.getByTestId("landscape-pair").waitFor({ timeout: 30_000 });
+        const view = lesson.lesson.panels.find((topic) => !topic.includes(":"));
+        if (view) await page.getByTestId(view === "loss_landscape" ? "landscape-pair" : "probe-pair").waitFor({ timeout: 30_000 });
         const toggle = page.getByTestId("lesson-card-toggle");
         if ((await toggle.getAttribute("aria-expanded")) === "false") await toggle.click();
       }
