@@ -108,7 +108,7 @@ class LayerLabClient:
         return result
 
     def export(self, run_id: str, fmt: str = "spec") -> tuple[bytes, str]:
-        """A run as a file (`fmt`: spec or safetensors): its bytes and the name it suggests."""
+        """A run as a file (`fmt`: spec, safetensors or report): its bytes and suggested name."""
         query = urllib.parse.urlencode({"format": fmt})
         raw, headers = self.fetch("GET", f"/api/runs/{run_id}/export?{query}")
         disposition = {k.lower(): v for k, v in headers.items()}.get("content-disposition", "")

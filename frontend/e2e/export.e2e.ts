@@ -1,7 +1,8 @@
 // The run's downloads in real Chromium against the real server: a briefly trained spiral run,
 // paused, saved as its spec (whose network is the run's) and as its weights (a safetensors
-// file); a run without a checkpoint yet says why its weights cannot be saved.
-import { readFile } from "node:fs/promises";
+// file) and as its report (a page that opens offline and draws the network and the curves);
+// a run without a checkpoint yet says why its weights cannot be saved.
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Download, Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
@@ -27,7 +28,7 @@ async function downloaded(page: Page, testId: string): Promise<{ name: string; b
 }
 
 describe("the run's downloads", () => {
-  test("1. a paused spiral run downloads as its spec and as its weights", async () => {
+  test("1. a paused spiral run downloads as its spec, its weights and its report, which opens on its own", async () => {
     const page = await suite.open(`${baseUrl}/`);
     expect(await page.getByTestId("btn-export-spec").isDisabled()).toBe(true);
     expect(await page.getByTestId("btn-export-safetensors").isDisabled()).toBe(true);
@@ -61,6 +62,19 @@ describe("the run's downloads", () => {
     expect(Object.keys(header).some((name) => name.endsWith("h1.weight"))).toBe(true);
     expect(await page.getByTestId("export-error").count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, "export.png") });
+
+    // The report: one file that opens on its own, offline, without a console error, and
+    // draws the network's nodes and the run's curves.
+    const report = await downloaded(page, "btn-export-report");
+    expect(report.name).toMatch(/\.html$/);
+    const file = join(SHOTS, "export-report.html");
+    await writeFile(file, report.bytes);
+    const opened = await suite.openAnother(`file://${file}`, { waitFor: "[data-network]" });
+    expect(await opened.locator("[data-network] g[data-node]").count()).toBe((run.config.network as { nodes: unknown[] }).nodes.length);
+    const points = await opened.locator("svg[data-chart='loss'] polyline[data-series='train']").getAttribute("points");
+    expect((points ?? "").trim().split(/\s+/).length).toBeGreaterThan(2);
+    expect(await opened.locator("[data-metrics]").isVisible()).toBe(true);
+    await opened.screenshot({ path: join(SHOTS, "export-report.png"), fullPage: true });
   });
 
   test("2. a run with no checkpoint yet says its weights are not saved; its spec still downloads", async () => {

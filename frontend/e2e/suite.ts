@@ -23,9 +23,10 @@ export interface Suite {
   track(opened: OpenPage): OpenPage;
   /**
    * Open one more page, in a context of its own (its own storage: another person at
-   * another machine), checked and closed after the test like the first; waits for the palette.
+   * another machine), checked and closed after the test like the first; waits for the palette
+   * (or for `waitFor`, a selector, on a page that is not the playground).
    */
-  openAnother(url: string): Promise<Page>;
+  openAnother(url: string, options?: { waitFor?: string }): Promise<Page>;
   /** The pages `openAnother` opened for the running test, in order; a test may edit their `errors`. */
   readonly others: readonly OpenPage[];
 }
@@ -80,10 +81,11 @@ export function browserSuite(options: SuiteOptions = {}): Suite {
       current = opened;
       return opened;
     },
-    async openAnother(url): Promise<Page> {
+    async openAnother(url, options): Promise<Page> {
       const opened = await openPage(suite.browser, url);
       others.push(opened);
-      await opened.page.getByTestId("palette-linear").waitFor();
+      const waitFor = options?.waitFor;
+      await (waitFor ? opened.page.locator(waitFor).first() : opened.page.getByTestId("palette-linear")).waitFor();
       return opened.page;
     },
     async open(url, viewport): Promise<Page> {

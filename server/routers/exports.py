@@ -1,4 +1,4 @@
-"""GET /api/runs/{id}/export: a run taken elsewhere, as a spec or as its weights."""
+"""GET /api/runs/{id}/export: a run taken elsewhere, as a spec, its weights or a report."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from models.export import spec_export, weights_export
+from models.presets import PRESETS
+from models.report import lesson_of, render_report
 from server.access import GUARDED, guard_run
 from server.deps import SettingsDep, StoreDep
 from server.lifecycle import RunNotFoundError
@@ -17,7 +19,7 @@ router = APIRouter(
     prefix="/api/runs", tags=["runs"], dependencies=[Depends(guard_run)], responses=GUARDED
 )
 
-ExportFormat = Literal["spec", "safetensors"]
+ExportFormat = Literal["spec", "safetensors", "report"]
 
 
 def _filename(name: str, run_id: str, suffix: str) -> str:
@@ -29,7 +31,7 @@ def _filename(name: str, run_id: str, suffix: str) -> str:
 @router.get(
     "/{run_id}/export",
     responses={
-        200: {"content": {"application/json": {}, "application/octet-stream": {}}},
+        200: {"content": {"application/json": {}, "application/octet-stream": {}, "text/html": {}}},
         404: {"description": "No such run."},
         409: {"description": "The run has no saved weights yet."},
     },
@@ -42,11 +44,12 @@ def export_run(
         ExportFormat,
         Query(
             description="spec: the run body, which POST /api/runs re-creates; "
-            "safetensors: the model's weights at its last checkpoint."
+            "safetensors: the model's weights at its last checkpoint; report: one "
+            "self-contained HTML page (network, curves, final metrics, config, lesson)."
         ),
     ] = "spec",
 ) -> Response:
-    """The run as a file: its body as JSON, or its weights as a safetensors state dict."""
+    """The run as a file: its body as JSON, its weights as safetensors, or a report page."""
     record = store.get_run(run_id)
     if record is None:
         raise HTTPException(404, str(RunNotFoundError(run_id)))
@@ -56,6 +59,20 @@ def export_run(
         return Response(
             body,
             media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    if format == "report":
+        page = render_report(
+            record.config,
+            store.metrics(run_id),
+            status=record.status,
+            run_id=run_id,
+            lesson=lesson_of(record.config, PRESETS),
+        )
+        name = _filename(record.config.name, run_id, ".html")
+        return Response(
+            page,
+            media_type="text/html; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     checkpoint = None if record.checkpoint is None else settings.data_dir / record.checkpoint

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import torch
 from fastapi.testclient import TestClient
@@ -61,4 +63,28 @@ def test_an_export_names_what_it_cannot_do(client: TestClient) -> None:
     run_id = client.post("/api/runs", json=spiral_run(max_steps=10)).json()["id"]
     bad = client.get(f"/api/runs/{run_id}/export", params={"format": "zip"})
     assert bad.status_code == 422 and "spec" in json.dumps(bad.json())
+    client.delete(f"/api/runs/{run_id}")
+
+
+def test_a_report_is_one_page_with_the_network_curves_metrics_config_and_lesson(
+    client: TestClient,
+) -> None:
+    body = spiral_run(max_steps=200, seed=2)
+    body["name"] = "Spiral <b>& friends</b>"  # a name is text on the page, never markup
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    client.post(f"/api/runs/{run_id}/step", json={"n": 150})
+    wait_until(lambda: client.get(f"/api/runs/{run_id}").json()["step"] == 150, what="150 steps")
+    answer = client.get(f"/api/runs/{run_id}/export", params={"format": "report"})
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    page = answer.text
+    assert "<script" not in page and "http://" not in page and "https://" not in page  # inline
+    assert "Spiral &lt;b&gt;&amp; friends&lt;/b&gt;" in page and "<b>&" not in page
+    nodes = {n["id"] for n in body["network"]["nodes"]}
+    assert set(re.findall(r"<g data-node='([^']+)'>", page)) == nodes
+    train = re.search(r"<polyline data-series='train' [^>]*points='([^']+)'", page)
+    assert train is not None and len(train.group(1).split()) > 5  # the loss curve, drawn
+    assert re.search(r"<th>step</th><td>150</td>", page)
+    config = html.unescape(re.search(r"<pre data-config>(.*?)</pre>", page, re.S).group(1))  # type: ignore[union-attr]
+    assert json.loads(config) == client.get(f"/api/runs/{run_id}").json()["config"]
+    assert "The lesson: Stacking layers" in page  # the spiral lesson's network and data
     client.delete(f"/api/runs/{run_id}")

@@ -1,5 +1,5 @@
 // The page's run as files the server makes of it: its spec (a run body that POST /api/runs
-// makes again) and its weights at the last checkpoint. Fetched with the class token and saved
+// makes again), its weights at the last checkpoint, and a report page to hand in. Fetched with the class token and saved
 // from a Blob, since a plain link could not send the header.
 import { useState } from "react";
 import { api, errorMessage } from "../api/client";
@@ -11,6 +11,7 @@ import { saveFile } from "../download";
 const FORMATS: readonly { format: RunExportFormat; label: string; what: string; title: string }[] = [
   { format: "spec", label: "Spec (JSON)", what: "the spec", title: "The run's network, dataset and training settings: import it, or POST it to /api/runs" },
   { format: "safetensors", label: "Weights (safetensors)", what: "the weights", title: "The model's weights at the run's last checkpoint" },
+  { format: "report", label: "Report (HTML)", what: "the report", title: "One page to hand in or share: the network, the curves, the final metrics, the config" },
 ];
 
 /** Download buttons for the page's run, disabled while there is none; a refusal is said under them. */
@@ -35,7 +36,7 @@ export function RunExports() {
 
   return (
     <div className="run-exports" role="group" aria-label="Download the run">
-      {/* An icon, not words: the two buttons keep one line in the narrow run panel. */}
+      {/* An icon, not words: the buttons keep to as few lines as they can in the narrow run panel. */}
       <span className="muted" aria-hidden="true" title="Download the run">
         ⤓
       </span>
