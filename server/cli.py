@@ -206,10 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("run_id")
     export.add_argument(
         "--format",
-        choices=("spec", "safetensors", "report"),
+        choices=("spec", "safetensors", "report", "onnx"),
         default="spec",
         help="spec: the run body (POST it to /api/runs to re-create the run); "
-        "safetensors: the model's weights; report: one HTML page to hand in",
+        "safetensors: the model's weights; report: one HTML page to hand in; onnx: the network "
+        "as an ONNX model",
     )
     export.add_argument("--url", default="http://127.0.0.1:8000", help="the server")
     export.add_argument("--token", default=None, help="a class member's token, if any")

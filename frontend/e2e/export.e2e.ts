@@ -28,7 +28,7 @@ async function downloaded(page: Page, testId: string): Promise<{ name: string; b
 }
 
 describe("the run's downloads", () => {
-  test("1. a paused spiral run downloads as its spec, its weights and its report, which opens on its own", async () => {
+  test("1. a paused spiral run downloads as its spec, its weights, its ONNX model and its report, which opens on its own", async () => {
     const page = await suite.open(`${baseUrl}/`);
     expect(await page.getByTestId("btn-export-spec").isDisabled()).toBe(true);
     expect(await page.getByTestId("btn-export-safetensors").isDisabled()).toBe(true);
@@ -62,6 +62,10 @@ describe("the run's downloads", () => {
     expect(Object.keys(header).some((name) => name.endsWith("h1.weight"))).toBe(true);
     expect(await page.getByTestId("export-error").count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, "export.png") });
+
+    const onnx = await downloaded(page, "btn-export-onnx");
+    expect(onnx.name).toMatch(/\.onnx$/);
+    expect(onnx.bytes.length).toBeGreaterThan(100);
 
     // The report: one file that opens on its own, offline, without a console error, and
     // draws the network's nodes and the run's curves.

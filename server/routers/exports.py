@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
-from models.export import spec_export, weights_export
+from models.checkpoint import read_weights
+from models.export import ExportError, network_onnx, spec_export, weights_export
 from models.presets import PRESETS
 from models.report import lesson_of, render_report
 from server.access import GUARDED, guard_run
@@ -19,7 +20,7 @@ router = APIRouter(
     prefix="/api/runs", tags=["runs"], dependencies=[Depends(guard_run)], responses=GUARDED
 )
 
-ExportFormat = Literal["spec", "safetensors", "report"]
+ExportFormat = Literal["spec", "safetensors", "report", "onnx"]
 
 
 def _filename(name: str, run_id: str, suffix: str) -> str:
@@ -34,6 +35,7 @@ def _filename(name: str, run_id: str, suffix: str) -> str:
         200: {"content": {"application/json": {}, "application/octet-stream": {}, "text/html": {}}},
         404: {"description": "No such run."},
         409: {"description": "The run has no saved weights yet."},
+        422: {"description": "The format is unknown, or the network cannot be written in it."},
     },
 )
 def export_run(
@@ -45,7 +47,8 @@ def export_run(
         Query(
             description="spec: the run body, which POST /api/runs re-creates; "
             "safetensors: the model's weights at its last checkpoint; report: one "
-            "self-contained HTML page (network, curves, final metrics, config, lesson)."
+            "self-contained HTML page (network, curves, final metrics, config, lesson); onnx: "
+            "the network with its last checkpoint's weights as an ONNX model."
         ),
     ] = "spec",
 ) -> Response:
@@ -78,6 +81,22 @@ def export_run(
     checkpoint = None if record.checkpoint is None else settings.data_dir / record.checkpoint
     if checkpoint is None or not checkpoint.exists():
         raise HTTPException(409, "the run has no saved weights yet; start it, then export them")
+    if format == "onnx":
+        weights, step = read_weights(checkpoint)
+        plain = {key[len("model.") :]: value for key, value in weights.items()}
+        try:
+            data = network_onnx(record.config, plain, settings.data_dir)
+        except ExportError as exc:
+            raise HTTPException(422, f"this run cannot be exported to ONNX: {exc}") from exc
+        name = _filename(record.config.name, run_id, ".onnx")
+        return Response(
+            data,
+            media_type="application/octet-stream",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "X-Weights-Step": str(step),
+            },
+        )
     data, step = weights_export(checkpoint, run_id)
     name = _filename(record.config.name, run_id, ".safetensors")
     return Response(

@@ -6,6 +6,7 @@ import html
 import json
 import re
 
+import pytest
 import torch
 from fastapi.testclient import TestClient
 from safetensors.torch import load
@@ -87,4 +88,27 @@ def test_a_report_is_one_page_with_the_network_curves_metrics_config_and_lesson(
     config = html.unescape(re.search(r"<pre data-config>(.*?)</pre>", page, re.S).group(1))  # type: ignore[union-attr]
     assert json.loads(config) == client.get(f"/api/runs/{run_id}").json()["config"]
     assert "The lesson: Stacking layers" in page  # the spiral lesson's network and data
+    client.delete(f"/api/runs/{run_id}")
+
+
+def test_an_onnx_export_runs_in_onnxruntime_as_the_run_s_network(client: TestClient) -> None:
+    ort = pytest.importorskip("onnxruntime")
+    run_id = client.post("/api/runs", json=spiral_run(max_steps=300, seed=6)).json()["id"]
+    assert client.get(f"/api/runs/{run_id}/export", params={"format": "onnx"}).status_code == 409
+    client.post(f"/api/runs/{run_id}/step", json={"n": 25})
+    record = wait_until(
+        lambda: (r := client.get(f"/api/runs/{run_id}").json())["checkpoint_step"] == 25 and r,
+        what="a checkpoint at step 25",
+    )
+    answer = client.get(f"/api/runs/{run_id}/export", params={"format": "onnx"})
+    assert answer.status_code == 200 and answer.headers["x-weights-step"] == "25"
+    config = record["config"]
+    twin = Trainer(config["network"], "spiral", config["training"])
+    twin.step(25)
+    twin.model.eval()
+    x = twin.data.x_test[:64]
+    session = ort.InferenceSession(answer.content, providers=["CPUExecutionProvider"])
+    got = session.run(None, {"x0": x.numpy()})[0]
+    with torch.no_grad():
+        assert torch.allclose(torch.from_numpy(got), twin.model(x), atol=1e-5)
     client.delete(f"/api/runs/{run_id}")

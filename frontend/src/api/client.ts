@@ -152,7 +152,7 @@ export const api = {
   /** A run as a file (its spec, or its weights: 409 before its first checkpoint), named as the server suggests. */
   exportRun: async (id: string, format: RunExportFormat): Promise<{ name: string; blob: Blob }> => {
     const response = await send("GET", `/api/runs/${encodeURIComponent(id)}/export?format=${format}`);
-    const suffix = { spec: "json", safetensors: "safetensors", report: "html" }[format];
+    const suffix = { spec: "json", safetensors: "safetensors", onnx: "onnx", report: "html" }[format];
     const fallback = `run-${id.slice(0, 8)}.${suffix}`;
     return { name: attachmentName(response.headers.get("Content-Disposition"), fallback), blob: await response.blob() };
   },
