@@ -271,6 +271,9 @@ describe("the playground", () => {
     expect(await page.getByTestId("preview-canvas").getAttribute("aria-label")).toMatch(/first 16 train images: \d/);
     await expect.poll(() => text(page, "shape-c1"), { timeout: 10_000 }).toBe("[16, 8, 8]");
     expect(await text(page, "shape-p2")).toBe("[32, 2, 2]");
+    // Long enough to be still training when each view is looked at (the lesson's 3,000 steps
+    // can end first on a fast machine, and its views then show the final weights).
+    await page.getByTestId("max-steps-input").fill("100000");
     await page.getByTestId("btn-play").click();
     await expect.poll(() => number(page, "step-count"), { timeout: 45_000 }).toBeGreaterThan(20);
 
