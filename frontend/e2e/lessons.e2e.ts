@@ -111,7 +111,9 @@ describe("the lessons", () => {
       if (comparison) {
         // All its runs train as it loads; a run-wide view it names opens for each run side by
         // side (the landscapes under their own ids), which folds the card to give them room.
-        await expect.poll(async () => (await fresh()).length, { timeout: 15_000 }).toBe(lesson.runs?.length);
+        // Each run is checked and created in turn; the first lesson's wait while a loaded CI
+        // machine also starts the worker.
+        await expect.poll(async () => (await fresh()).length, { timeout: 60_000 }).toBe(lesson.runs?.length);
         const view = lesson.lesson.panels.find((topic) => !topic.includes(":"));
         if (view) await page.getByTestId(view === "loss_landscape" ? "landscape-pair" : "probe-pair").waitFor({ timeout: 30_000 });
         const toggle = page.getByTestId("lesson-card-toggle");
