@@ -3,7 +3,7 @@
 // pace; all start together and are compared (the own run as the base), and the run-wide
 // view the lesson's panels name (loss landscapes, decision boundaries) shows for each run
 // side by side.
-import type { Api } from "../api/client";
+import { errorMessage, type Api } from "../api/client";
 import type { Preset } from "../api/types";
 import type { Comparison } from "../run/comparison";
 import type { RunController } from "../run/controller";
@@ -16,10 +16,6 @@ export interface BesideDeps {
   controller: Pick<RunController, "play">;
   comparison: Pick<Comparison, "add">;
   api: Pick<Api, "createRun" | "control">;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The probe topics a lesson opens. */
@@ -81,7 +77,7 @@ export async function trainTogether(deps: BesideDeps, preset: Preset): Promise<v
     }
     for (const record of records) await deps.api.control(record.id, "start");
   } catch (error) {
-    state.actions.setNotice(`Cannot train all of “${preset.title}”: ${message(error)}`);
+    state.actions.setNotice(`Cannot train all of “${preset.title}”: ${errorMessage(error)}`);
     return;
   }
   const view = pairViewOf(preset);
