@@ -26,7 +26,7 @@ def load_preview(
     first samples. A larger generated set is drawn again with only as many samples as the
     preview needs (same settings, so samples of the same kind, not the same samples).
     """
-    definition = get_definition(name)
+    definition = get_definition(name, data_dir)
     parsed = definition.parse_params(params)
     info = definition.describe(parsed, data_dir)
     whole = (info.n_train + info.n_test) * math.prod(info.input_shape) * 4

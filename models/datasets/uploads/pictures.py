@@ -1,0 +1,188 @@
+"""Zip uploads of pictures: one folder per class, or images beside their masks."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Literal
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from models.datasets.uploads.archive import ZipFolder
+from models.datasets.uploads.checks import (
+    MAX_CLASSES,
+    Parsed,
+    UploadError,
+    UploadLimits,
+    check_classes,
+    check_counts,
+)
+
+Channels = Literal[1, 3]
+IMAGE_FORMATS = ("PNG", "JPEG")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+IMAGES_FOLDER, MASKS_FOLDER = "images", "masks"
+
+
+def _path(parts: tuple[str, ...]) -> str:
+    """A member's path as the user sees it."""
+    return "/".join(parts)
+
+
+def _open(data: bytes, where: str, limits: UploadLimits, formats: tuple[str, ...]) -> Image.Image:
+    """A PNG or JPEG decoded, refused if it is something else or has too many pixels."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=formats)
+        width, height = image.size
+        if width * height > limits.max_image_pixels:
+            raise UploadError(
+                "file",
+                f"{where} is {width}x{height} pixels; this server takes images of at most "
+                f"{limits.max_image_pixels:,} pixels",
+            )
+        image.load()
+    except UploadError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        kinds = " or ".join(formats)
+        raise UploadError("file", f"{where} is not a {kinds} image") from None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise UploadError("file", f"{where} cannot be decoded as an image ({exc})") from None
+    return image
+
+
+def _square(image: Image.Image, size: int, resample: Image.Resampling) -> Image.Image:
+    """The image's centre square, resized to size x size."""
+    width, height = image.size
+    side = min(width, height)
+    left, top = (width - side) // 2, (height - side) // 2
+    return image.crop((left, top, left + side, top + side)).resize((size, size), resample)
+
+
+def _pixels(image: Image.Image, size: int, channels: Channels) -> np.ndarray[Any, Any]:
+    """An image as uint8 [C, size, size]: upright, transparency over white, grey or RGB."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        flat = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(flat, image.convert("RGBA"))
+    image = image.convert("L" if channels == 1 else "RGB")
+    array = np.asarray(_square(image, size, Image.Resampling.BILINEAR), dtype=np.uint8)
+    return array[None] if channels == 1 else array.transpose(2, 0, 1)
+
+
+def _mask(image: Image.Image, size: int, where: str) -> np.ndarray[Any, Any]:
+    """A mask as uint8 [size, size] class indices (nearest neighbour, so no new values)."""
+    if image.mode in ("1", "L", "P"):
+        indices = image if image.mode != "1" else image.convert("L").point(lambda v: v // 255)
+    elif image.mode in ("I", "I;16", "I;16B", "I;16L"):
+        values = np.asarray(image)
+        if values.size and (values.min() < 0 or values.max() >= MAX_CLASSES):
+            raise UploadError(
+                "file",
+                f"{where} holds values outside 0..{MAX_CLASSES - 1}; a mask's pixel "
+                "values are class indices",
+            )
+        indices = Image.fromarray(values.astype(np.uint8))
+    else:
+        raise UploadError(
+            "file",
+            f"{where} is a {image.mode} image; a mask must be grey or palette, each pixel's "
+            "value its class index",
+        )
+    return np.asarray(_square(indices, size, Image.Resampling.NEAREST), dtype=np.uint8)
+
+
+def _suffix_ok(parts: tuple[str, ...]) -> None:
+    """Refuse a file that is not named as a PNG or JPEG."""
+    if not parts[-1].lower().endswith(IMAGE_SUFFIXES):
+        raise UploadError("file", f"{_path(parts)} is not a PNG or JPEG image (by its name)")
+
+
+def parse_image_folders(
+    folder: ZipFolder, limits: UploadLimits, size: int, channels: Channels
+) -> Parsed:
+    """One folder per class, each holding PNG or JPEG images: a classification set."""
+    by_class: dict[str, list[tuple[str, ...]]] = {}
+    for parts in sorted(folder.files):
+        if len(parts) < 2:
+            raise UploadError(
+                "file",
+                f"{_path(parts)} is not in a class folder; put each image in a folder "
+                "named for its class (cat/1.png, dog/2.png)",
+            )
+        _suffix_ok(parts)
+        by_class.setdefault(parts[0], []).append(parts)
+    class_names = sorted(by_class)
+    check_classes(class_names, "the zip (one folder per class)")
+    members = [(k, parts) for k, name in enumerate(class_names) for parts in by_class[name]]
+    check_counts(len(members), len(members) * channels * size * size, limits, "the zip")
+    x = np.empty((len(members), channels, size, size), dtype=np.uint8)
+    y = np.empty(len(members), dtype=np.int64)
+    for i, (k, parts) in enumerate(members):
+        where = _path(parts)
+        image = _open(folder.read(parts), where, limits, IMAGE_FORMATS)
+        x[i], y[i] = _pixels(image, size, channels), k
+    return Parsed(kind="images", task="classification", x=x, y=y, class_names=class_names)
+
+
+def _pairs(folder: ZipFolder) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each image's path with its mask's (images/NAME.* and masks/NAME.png)."""
+    images: dict[str, tuple[str, ...]] = {}
+    masks: dict[str, tuple[str, ...]] = {}
+    for parts in sorted(folder.files):
+        where = _path(parts)
+        if len(parts) != 2 or parts[0] not in (IMAGES_FOLDER, MASKS_FOLDER):
+            raise UploadError(
+                "file",
+                f"{where} is neither in images/ nor in masks/; a segmentation zip holds "
+                "images/NAME.png and masks/NAME.png",
+            )
+        _suffix_ok(parts)
+        stem = parts[1].rsplit(".", 1)[0]
+        side = images if parts[0] == IMAGES_FOLDER else masks
+        if stem in side:
+            raise UploadError("file", f"{where} and {_path(side[stem])} have the same name")
+        side[stem] = parts
+    for stem, parts in images.items():
+        if stem not in masks:
+            raise UploadError("file", f"{_path(parts)} has no mask (masks/{stem}.png)")
+    for stem, parts in masks.items():
+        if stem not in images:
+            raise UploadError("file", f"{_path(parts)} has no image (images/{stem}.png)")
+    return [(images[stem], masks[stem]) for stem in sorted(images)]
+
+
+def parse_segmentation(
+    folder: ZipFolder, limits: UploadLimits, size: int, channels: Channels
+) -> Parsed:
+    """Images with a mask each (pixel values are class indices): a segmentation set."""
+    pairs = _pairs(folder)
+    check_counts(len(pairs), len(pairs) * (channels + 1) * size * size, limits, "the zip")
+    x = np.empty((len(pairs), channels, size, size), dtype=np.uint8)
+    y = np.empty((len(pairs), size, size), dtype=np.uint8)
+    for i, (image_parts, mask_parts) in enumerate(pairs):
+        image = _open(folder.read(image_parts), _path(image_parts), limits, IMAGE_FORMATS)
+        # A JPEG mask would blur its class indices into new values: only PNG keeps them.
+        mask = _open(folder.read(mask_parts), _path(mask_parts), limits, ("PNG",))
+        if mask.size != image.size:
+            raise UploadError(
+                "file",
+                f"{_path(mask_parts)} is {mask.size[0]}x{mask.size[1]} pixels but its image "
+                f"{_path(image_parts)} is {image.size[0]}x{image.size[1]}",
+            )
+        x[i] = _pixels(image, size, channels)
+        y[i] = _mask(ImageOps.exif_transpose(mask), size, _path(mask_parts))
+    if int(y.max()) >= MAX_CLASSES:
+        raise UploadError(
+            "file",
+            f"mask values go up to {int(y.max())}: a mask's pixel values are class indices "
+            f"(0, 1, 2, ... below {MAX_CLASSES}), not colours",
+        )
+    n_classes = int(y.max()) + 1
+    class_names = [str(k) for k in range(n_classes)]
+    if len(np.unique(y)) < 2:
+        raise UploadError(
+            "file", f"every mask holds only class {int(y.max())}; at least 2 classes are needed"
+        )
+    check_classes(class_names, "the masks")
+    return Parsed(kind="segmentation", task="segmentation", x=x, y=y, class_names=class_names)

@@ -1,0 +1,312 @@
+"""Uploaded datasets: CSV tables and zips of pictures read, checked, stored and trained on."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models.datasets import DatasetError, describe_dataset, load_dataset
+from models.datasets.uploads import (
+    UploadError,
+    UploadLimits,
+    delete_upload,
+    list_uploads,
+    parse_upload,
+    save_upload,
+    upload_id,
+)
+from models.datasets.uploads.checks import Parsed
+from models.datasets.uploads.parse import UploadOptions
+from models.datasets.uploads.tables import parse_csv
+from models.train import Trainer
+from tests.models import upload_files as files
+from tests.models.helpers import chain, mlp
+
+LIMITS = UploadLimits()
+FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
+def parse(data: bytes, filename: str, limits: UploadLimits = LIMITS, **options: object) -> Parsed:
+    """Parse bytes as an upload."""
+    return parse_upload(io.BytesIO(data), filename, UploadOptions.model_validate(options), limits)
+
+
+def refused(data: bytes, filename: str, limits: UploadLimits = LIMITS, **options: object) -> str:
+    """The message an upload is refused with."""
+    with pytest.raises(UploadError) as caught:
+        parse(data, filename, limits, **options)
+    return str(caught.value)
+
+
+def stored(tmp_path: Path, data: bytes, filename: str, **options: object) -> str:
+    """Parse and store an upload; its dataset name."""
+    return save_upload(tmp_path, parse(data, filename, **options), filename).name
+
+
+# --- trained on -----------------------------------------------------------------------
+
+
+def test_a_csv_trains_to_better_than_chance(tmp_path: Path) -> None:
+    name = stored(tmp_path, files.blobs_csv(), "iris.csv", label="species", features=FEATURES)
+    info = describe_dataset(name, {}, tmp_path)
+    assert info.task == "classification" and info.input_shape == (4,)
+    assert info.class_names == list(files.CLASS_NAMES) and info.n_train + info.n_test == 150
+    trainer = Trainer(mlp([16], out=3), name, {"lr": 0.01, "batch_size": 16}, data_dir=tmp_path)
+    result = trainer.step(300)
+    assert result.metrics.test_acc is not None and result.metrics.test_acc > 0.8  # chance is 1/3
+
+
+def test_image_folders_train_to_better_than_chance(tmp_path: Path) -> None:
+    name = stored(tmp_path, files.class_folders_zip(24), "pictures.zip", size=16, channels=1)
+    info = describe_dataset(name, {}, tmp_path)
+    assert info.input_shape == (1, 16, 16) and info.class_names == ["horizontal", "vertical"]
+    cnn = chain(
+        ("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}),
+        ("relu", {}),
+        ("maxpool2d", {"kernel_size": 2}),
+        ("flatten", {}),
+        ("linear", {"out_features": 2}),
+    )
+    trainer = Trainer(cnn, name, {"lr": 0.01, "batch_size": 16}, data_dir=tmp_path)
+    result = trainer.step(150)
+    assert result.metrics.test_acc is not None and result.metrics.test_acc > 0.75  # chance is 1/2
+
+
+def test_a_segmentation_zip_loads_as_label_maps_and_trains(tmp_path: Path) -> None:
+    name = stored(tmp_path, files.segmentation_zip(20), "scenes.zip", size=16, channels=1)
+    data = load_dataset(name, {"train_fraction": 0.5}, tmp_path)
+    assert data.info.task == "segmentation" and data.info.class_names == ["0", "1"]
+    assert tuple(data.x_train.shape) == (10, 1, 16, 16)
+    assert tuple(data.y_train.shape) == (10, 16, 16)
+    assert set(data.y_train.unique().tolist()) == {0, 1}
+    net = chain(
+        ("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}),
+        ("relu", {}),
+        ("conv2d", {"out_channels": 2, "kernel_size": 1}),
+    )
+    trainer = Trainer(net, name, {"lr": 0.01, "batch_size": 8}, data_dir=tmp_path)
+    first = trainer.evaluate().train_loss
+    trainer.step(150)
+    assert trainer.evaluate().train_loss < first * 0.5
+
+
+def test_the_split_follows_train_fraction_and_seed(tmp_path: Path) -> None:
+    name = stored(tmp_path, files.blobs_csv(), "iris.csv", label="species")
+    a = load_dataset(name, {"train_fraction": 0.6, "seed": 1}, tmp_path)
+    b = load_dataset(name, {"train_fraction": 0.6, "seed": 1}, tmp_path)
+    c = load_dataset(name, {"train_fraction": 0.6, "seed": 2}, tmp_path)
+    assert a.info.n_train == 90 and a.info.n_test == 60
+    assert bool((a.x_train == b.x_train).all()) and not bool((a.x_train == c.x_train).all())
+    # Standardized on the training rows; the raw values with standardize off.
+    assert abs(float(a.x_train.mean())) < 1e-5
+    raw = load_dataset(name, {"standardize": False}, tmp_path)
+    assert float(raw.x_train.max()) > 3
+    with pytest.raises(DatasetError, match="train_fraction"):
+        load_dataset(name, {"train_fraction": 2}, tmp_path)
+
+
+# --- tasks ----------------------------------------------------------------------------
+
+
+def test_real_number_labels_are_regression_and_the_task_can_be_chosen() -> None:
+    parsed = parse(files.regression_csv(), "r.csv", label="y")
+    assert parsed.task == "regression" and parsed.y.shape == (120, 1) and parsed.class_names == []
+    ints = b"a,b,k\n" + b"".join(f"{i},{i % 7},{i % 2}\n".encode() for i in range(40))
+    assert parse(ints, "k.csv", label="k").task == "classification"
+    assert parse(ints, "k.csv", label="k", task="regression").task == "regression"
+    as_classes = parse(ints, "k.csv", label="b", task="classification")
+    assert as_classes.class_names == [str(k) for k in range(7)]
+    message = refused(files.blobs_csv(), "iris.csv", label="species", task="regression")
+    assert "row 2" in message and "'species'" in message and "not a number" in message
+
+
+# --- refused, saying where --------------------------------------------------------------
+
+
+def _csv(rows: list[str]) -> bytes:
+    return ("\n".join(rows) + "\n").encode()
+
+
+GOOD_ROWS = [f"{i % 5}.5,{i},{'ab'[i % 2]}" for i in range(20)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "options", "words"),
+    [
+        (["x,y,label", *GOOD_ROWS[:5], "nan,1,a", *GOOD_ROWS], {}, ["row 7", "'x'", "nan"]),
+        (["x,y,label", *GOOD_ROWS[:3], "1,inf,a", *GOOD_ROWS], {}, ["row 5", "'y'", "inf"]),
+        (["x,y,label", *GOOD_ROWS[:2], "1,abc,a", *GOOD_ROWS], {}, ["row 4", "'y'", "'abc'"]),
+        (["x,y,label", *GOOD_ROWS[:2], ",1,a", *GOOD_ROWS], {}, ["row 4", "'x'", "empty"]),
+        (["x,y,label", *GOOD_ROWS[:2], "1,2", *GOOD_ROWS], {}, ["row 4", "2 cells"]),
+        (["x,y,label", *GOOD_ROWS[:2], "1,2,", *GOOD_ROWS], {}, ["row 4", "'label'", "empty"]),
+        (["x,y,label", *GOOD_ROWS], {"label": "species"}, ["no column 'species'", "'x'"]),
+        (["x,y,label", *GOOD_ROWS], {"features": ["z"]}, ["no column 'z'"]),
+        (["x,y,label", *GOOD_ROWS], {"features": ["label"]}, ["label column"]),
+        (["x,y,label", *GOOD_ROWS[:4]], {}, ["4 samples", "at least 10"]),
+        (["x,y,label", *[r[:-1] + "a" for r in GOOD_ROWS]], {}, ["2 classes", "'a'"]),
+        (["x,x,label", *GOOD_ROWS], {}, ["'x' twice"]),
+        ([], {}, ["empty"]),
+    ],
+)
+def test_a_bad_csv_is_refused_naming_the_row_and_column(
+    rows: list[str], options: dict[str, object], words: list[str]
+) -> None:
+    message = refused(_csv(rows), "t.csv", **{"label": "label", **options})
+    for word in words:
+        assert word in message, (word, message)
+
+
+def test_a_csv_over_the_limits_is_refused() -> None:
+    data = _csv(["x,y,label", *GOOD_ROWS])
+    for limits, words in (
+        (UploadLimits(max_bytes=100), "at most 100 bytes"),
+        (UploadLimits(max_samples=15), "at most 15 rows"),
+        (UploadLimits(max_values=30), "at most 30 numbers"),
+    ):
+        assert words in refused(data, "t.csv", limits, label="label")
+    assert "not UTF-8" in refused(b"x,label\n\xff\xfe,1\n", "t.csv", label="label")
+
+
+def test_an_escaping_or_absolute_path_in_a_zip_is_refused() -> None:
+    assert "'pictures/../../evil.png'" in refused(files.escaping_zip(), "p.zip")
+    members = files.class_folders_members(6)
+    members["/etc/evil.png"] = b"x"
+    assert "absolute path" in refused(files.zip_of(members), "p.zip")
+
+
+def test_a_zip_bomb_is_refused_by_declared_and_by_actual_size() -> None:
+    small = UploadLimits(max_unzipped_bytes=1_000_000)
+    assert "unpacks to" in refused(files.bomb_zip(2_000_000), "b.zip", small)
+    # Headers that understate a member: the bounded reader stops, and the file is named.
+    assert "'pictures/vertical/liar.png'" in refused(files.lying_zip(), "b.zip")
+
+
+def test_a_non_image_in_an_image_folder_is_refused_naming_it() -> None:
+    members = files.class_folders_members(6)
+    members["pictures/vertical/notes.txt"] = b"hello"
+    assert "vertical/notes.txt is not a PNG or JPEG" in refused(files.zip_of(members), "p.zip")
+    members = files.class_folders_members(6)
+    members["pictures/vertical/fake.png"] = b"this is text"
+    assert "vertical/fake.png is not a PNG or JPEG image" in refused(files.zip_of(members), "p.zip")
+    members = files.class_folders_members(6)
+    members["loose.png"] = members["pictures/vertical/v0.png"]
+    assert "loose.png is not in a class folder" in refused(files.zip_of(members), "p.zip")
+
+
+def test_images_with_too_many_pixels_or_one_class_are_refused() -> None:
+    few = UploadLimits(max_image_pixels=100)
+    assert "20x20 pixels" in refused(files.class_folders_zip(6), "p.zip", few)
+    one = {k: v for k, v in files.class_folders_members(12).items() if "vertical" in k}
+    assert "at least 2 classes" in refused(files.zip_of(one), "p.zip")
+    assert "not a readable zip" in refused(b"PK\x03\x04garbage", "p.zip")
+
+
+def test_segmentation_pairs_are_checked() -> None:
+    members = files.segmentation_members(12)
+    del members["masks/s3.png"]
+    assert "images/s3.png has no mask" in refused(files.zip_of(members), "s.zip")
+    members = files.segmentation_members(12)
+    members["masks/s3.png"] = files.encoded(np.zeros((24, 24), np.uint8) + 255)
+    assert "go up to 255" in refused(files.zip_of(members), "s.zip")
+    members = files.segmentation_members(12)
+    members["masks/s3.png"] = files.encoded(np.zeros((10, 10), np.uint8))
+    assert "masks/s3.png is 10x10" in refused(files.zip_of(members), "s.zip")
+
+
+# --- any text, never a crash ----------------------------------------------------------
+
+CELL = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.integers(-5, 5).map(str),
+    st.text(max_size=6),
+    st.sampled_from(["", " ", "nan", "1e999", '"', ",", "\n", "\r", "\x00", "1_0"]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    header=st.lists(st.text(max_size=5), min_size=0, max_size=4),
+    rows=st.lists(st.lists(CELL, min_size=0, max_size=5), max_size=30),
+    label=st.one_of(st.none(), st.text(max_size=5)),
+    task=st.sampled_from([None, "classification", "regression", "segmentation"]),
+)
+def test_the_csv_parser_gives_a_dataset_or_a_clear_error_for_any_table(
+    header: list[str], rows: list[list[str]], label: str | None, task: str | None
+) -> None:
+    text = "\n".join(",".join(r) for r in [header, *rows])
+    chosen = label if label is not None or not header else header[-1]
+    try:
+        parsed = parse_csv(text, LIMITS, chosen, None, task)  # type: ignore[arg-type]
+    except UploadError as exc:
+        error: UploadError | None = exc
+    else:
+        error = None
+    if error is not None:
+        assert error.field in ("file", "label", "features", "task") and error.message
+        return
+    assert parsed.x.dtype == np.float32 and np.isfinite(parsed.x).all()
+    assert len(parsed.x) == len(parsed.y) >= 10
+    if parsed.task == "classification":
+        assert len(parsed.class_names) >= 2 and parsed.y.max() < len(parsed.class_names)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=300), filename=st.sampled_from(["a.csv", "a.zip", "a.bin"]))
+def test_any_bytes_give_a_dataset_or_a_clear_error(data: bytes, filename: str) -> None:
+    try:
+        parse(data, filename, label="x")
+    except UploadError as exc:
+        message = exc.message
+    else:
+        message = "parsed"
+    assert message
+
+
+# --- stored ---------------------------------------------------------------------------
+
+
+def test_uploads_are_listed_read_and_deleted(tmp_path: Path) -> None:
+    first = stored(tmp_path, files.blobs_csv(), "iris.csv", label="species")
+    second = stored(tmp_path, files.class_folders_zip(6), "p.zip", size=8)
+    assert [m.name for m in list_uploads(tmp_path)] == [first, second]
+    dataset_id = upload_id(first)
+    assert dataset_id is not None and delete_upload(tmp_path, dataset_id)
+    assert not delete_upload(tmp_path, dataset_id)
+    assert [m.name for m in list_uploads(tmp_path)] == [second]
+    with pytest.raises(DatasetError, match="deleted"):
+        describe_dataset(first, {}, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [".lock", upload_id(second)]
+
+
+def test_a_name_cannot_reach_outside_the_uploads(tmp_path: Path) -> None:
+    for name in ("upload-../../etc", "upload-", "upload-ABCDEF012345", "upload-0123456789ab/x"):
+        assert upload_id(name) is None
+        with pytest.raises(DatasetError, match="unknown dataset"):
+            describe_dataset(name, {}, tmp_path)
+
+
+def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = parse(files.blobs_csv(), "iris.csv", label="species")
+    calls = {"n": 0}
+    real = np.save
+
+    def failing(*args: object, **kwargs: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(np, "save", failing)
+    with pytest.raises(OSError, match="disk full"):
+        save_upload(tmp_path, parsed, "iris.csv")
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [".lock"]
+    monkeypatch.undo()
+    save_upload(tmp_path, parsed, "a.csv", max_uploads=1)
+    with pytest.raises(UploadError, match="at most 1 uploaded"):
+        save_upload(tmp_path, parsed, "b.csv", max_uploads=1)
+    assert len(list_uploads(tmp_path)) == 1
