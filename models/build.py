@@ -15,7 +15,7 @@ from models.shapes import infer_shapes
 from models.spec import Graph
 
 
-def _module_keys(order: Sequence[str]) -> dict[str, str]:
+def module_keys(order: Sequence[str]) -> dict[str, str]:
     """A ModuleDict-safe, unique key per node id (ids are the user's, keys are PyTorch's)."""
     keys: dict[str, str] = {}
     taken: set[str] = set()
@@ -40,7 +40,7 @@ class Network(nn.Module):
         self.graph = graph
         self.shapes = dict(shapes)
         self.node_ids: tuple[str, ...] = graph.order
-        self.keys = _module_keys(graph.order)
+        self.keys = module_keys(graph.order)
         self.layers = nn.ModuleDict()
         for node in graph.order:
             in_shapes = (

@@ -29,12 +29,28 @@ class Objective(ABC):
         """Number of right predictions in a batch (per pixel for dense outputs)."""
         return (out.argmax(dim=1) == labels).sum()
 
+    # The same three as source, in terms of `labels`, `out` and `target` (an export's loop).
+    def targets_code(self) -> str:
+        """`targets` as an expression of `labels`."""
+        return "labels"
+
+    @abstractmethod
+    def loss_code(self) -> str:
+        """`loss` as an expression of `out` and `target`."""
+
+    def correct_code(self) -> str | None:
+        """`correct` as an expression of `out` and `labels` (None: no accuracy)."""
+        return "(out.argmax(dim=1) == labels).sum()"
+
 
 class CrossEntropy(Objective):
     """Softmax cross-entropy over classes (per pixel for [C, H, W] outputs)."""
 
     def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(out, target)
+
+    def loss_code(self) -> str:
+        return "F.cross_entropy(out, target)"
 
 
 class BinaryCrossEntropy(Objective):
@@ -49,6 +65,15 @@ class BinaryCrossEntropy(Objective):
     def correct(self, out: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return ((out[:, 0] > 0) == (labels == 1)).sum()
 
+    def targets_code(self) -> str:
+        return "labels.to(torch.float32).unsqueeze(1)"
+
+    def loss_code(self) -> str:
+        return "F.binary_cross_entropy_with_logits(out, target)"
+
+    def correct_code(self) -> str | None:
+        return "((out[:, 0] > 0) == (labels == 1)).sum()"
+
 
 class MeanSquared(Objective):
     """Mean squared error against real-valued targets."""
@@ -60,6 +85,12 @@ class MeanSquared(Objective):
 
     def correct(self, out: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         raise TypeError("regression has no accuracy")
+
+    def loss_code(self) -> str:
+        return "F.mse_loss(out, target)"
+
+    def correct_code(self) -> str | None:
+        return None
 
 
 class OneHotSquared(MeanSquared):
@@ -76,6 +107,12 @@ class OneHotSquared(MeanSquared):
     def correct(self, out: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return Objective.correct(self, out, labels)
 
+    def targets_code(self) -> str:
+        return f"F.one_hot(labels, {self.n_classes}).to(torch.float32)"
+
+    def correct_code(self) -> str | None:
+        return Objective.correct_code(self)
+
 
 class SignSquared(MeanSquared):
     """Squared error against labels -1/+1 from one output (TensorFlow Playground's setup)."""
@@ -87,6 +124,12 @@ class SignSquared(MeanSquared):
 
     def correct(self, out: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return ((out[:, 0] > 0) == (labels == 1)).sum()
+
+    def targets_code(self) -> str:
+        return "(labels.to(torch.float32) * 2 - 1).unsqueeze(1)"
+
+    def correct_code(self) -> str | None:
+        return "((out[:, 0] > 0) == (labels == 1)).sum()"
 
 
 def _values(shape: Shape) -> str:

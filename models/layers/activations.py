@@ -10,6 +10,7 @@ from pydantic import Field
 from torch import nn
 
 from models.layers.base import Example, Layer, LayerParams, NoParams, Shape, one_input
+from models.layers.code import LayerCode, call
 
 POINTWISE_EXAMPLES = (Example({}, ((6,),)), Example({}, ((3, 5, 4),)))
 
@@ -31,6 +32,9 @@ class ReLU(_Pointwise):
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.ReLU()
 
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.ReLU()")
+
 
 class LeakyReLUParams(LayerParams):
     """Params of leaky ReLU."""
@@ -46,6 +50,9 @@ class LeakyReLU(_Pointwise):
 
     def build(self, p: LeakyReLUParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.LeakyReLU(p.negative_slope)
+
+    def code(self, p: LeakyReLUParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode(call("nn.LeakyReLU", p.negative_slope))
 
 
 class PReLUParams(LayerParams):
@@ -74,6 +81,10 @@ class PReLU(_Pointwise):
         n = one_input(inputs)[0] if p.channelwise else 1
         return nn.PReLU(num_parameters=n, init=p.init_slope)
 
+    def code(self, p: PReLUParams, inputs: Sequence[Shape]) -> LayerCode:
+        n = one_input(inputs)[0] if p.channelwise else 1
+        return LayerCode(call("nn.PReLU", num_parameters=n, init=p.init_slope))
+
 
 class Sigmoid(_Pointwise):
     type = "sigmoid"
@@ -82,6 +93,9 @@ class Sigmoid(_Pointwise):
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Sigmoid()
 
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.Sigmoid()")
+
 
 class Tanh(_Pointwise):
     type = "tanh"
@@ -89,6 +103,9 @@ class Tanh(_Pointwise):
 
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Tanh()
+
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.Tanh()")
 
 
 class GELUParams(LayerParams):
@@ -105,6 +122,11 @@ class GELU(_Pointwise):
     def build(self, p: GELUParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.GELU(approximate=p.approximate)
 
+    def code(self, p: GELUParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode(
+            call("nn.GELU", approximate=p.approximate, defaults={"approximate": "none"})
+        )
+
 
 class ELUParams(LayerParams):
     """Params of ELU."""
@@ -119,6 +141,9 @@ class ELU(_Pointwise):
 
     def build(self, p: ELUParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.ELU(alpha=p.alpha)
+
+    def code(self, p: ELUParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode(call("nn.ELU", alpha=p.alpha, defaults={"alpha": 1.0}))
 
 
 class SoftplusParams(LayerParams):
@@ -135,6 +160,10 @@ class Softplus(_Pointwise):
 
     def build(self, p: SoftplusParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Softplus(beta=p.beta, threshold=p.threshold)
+
+    def code(self, p: SoftplusParams, inputs: Sequence[Shape]) -> LayerCode:
+        defaults = {"beta": 1.0, "threshold": 20.0}
+        return LayerCode(call("nn.Softplus", beta=p.beta, threshold=p.threshold, defaults=defaults))
 
 
 class StepParams(LayerParams):
@@ -188,3 +217,7 @@ class Step(_Pointwise):
 
     def build(self, p: StepParams, inputs: Sequence[Shape]) -> nn.Module:
         return StepModule(p.gradient == "straight_through")
+
+    def code(self, p: StepParams, inputs: Sequence[Shape]) -> LayerCode:
+        expr = call("StepModule", straight_through=p.gradient == "straight_through")
+        return LayerCode(expr, needs=(_StepFunction, StepModule))

@@ -14,6 +14,7 @@ from torch import nn
 
 from models.errors import ShapeError
 from models.fieldmath import Field2d
+from models.layers.code import LayerCode
 
 Shape = tuple[int, ...]
 Category = Literal[
@@ -103,6 +104,10 @@ class Layer(ABC, Generic[P]):
     @abstractmethod
     def build(self, p: P, inputs: Sequence[Shape]) -> nn.Module:
         """A fresh PyTorch module taking the inputs positionally."""
+
+    @abstractmethod
+    def code(self, p: P, inputs: Sequence[Shape]) -> LayerCode:
+        """The module `build` makes, as source: same class, arguments and weights' start."""
 
     def receptive(self, p: P, fields: Sequence[Field2d], inputs: Sequence[Shape]) -> Field2d:
         """Receptive field of the output given those of the inputs (pointwise by default)."""

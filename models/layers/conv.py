@@ -23,9 +23,20 @@ from models.layers.base import (
     require_image,
     window_out,
 )
-from models.layers.init import InitParams, apply_init, set_bias
+from models.layers.code import LayerCode, call, compact
+from models.layers.init import InitParams, apply_init, set_bias, start_code
 
 AXES = ("high", "wide")
+# torch.nn.Conv2d's and ConvTranspose2d's defaults, which an export leaves unsaid.
+CONV_DEFAULTS = {
+    "stride": 1,
+    "padding": 0,
+    "output_padding": 0,
+    "dilation": 1,
+    "groups": 1,
+    "bias": True,
+    "padding_mode": "zeros",
+}
 GroupsInt = Annotated[int, Field(ge=1, le=4096)]
 
 
@@ -150,6 +161,22 @@ class Conv2d(Layer[Conv2dParams]):
         set_bias(module, p.bias_init)
         return module
 
+    def code(self, p: Conv2dParams, inputs: Sequence[Shape]) -> LayerCode:
+        expr = call(
+            "nn.Conv2d",
+            inputs[0][0],
+            p.out_channels,
+            compact(p.kernel_size),
+            stride=compact(p.stride),
+            padding=compact(p.padding),
+            dilation=compact(p.dilation),
+            groups=p.groups,
+            bias=p.bias,
+            padding_mode=p.padding_mode,
+            defaults=CONV_DEFAULTS,
+        )
+        return LayerCode(expr, start_code(p, p.bias))
+
     def receptive(
         self, p: Conv2dParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
     ) -> Field2d:
@@ -239,6 +266,22 @@ class ConvTranspose2d(Layer[ConvTransposeParams]):
         set_bias(module, p.bias_init)
         return module
 
+    def code(self, p: ConvTransposeParams, inputs: Sequence[Shape]) -> LayerCode:
+        expr = call(
+            "nn.ConvTranspose2d",
+            inputs[0][0],
+            p.out_channels,
+            compact(p.kernel_size),
+            stride=compact(p.stride),
+            padding=compact(p.padding),
+            output_padding=compact(p.output_padding),
+            dilation=compact(p.dilation),
+            groups=p.groups,
+            bias=p.bias,
+            defaults=CONV_DEFAULTS,
+        )
+        return LayerCode(expr, start_code(p, p.bias))
+
     def receptive(
         self, p: ConvTransposeParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
     ) -> Field2d:
@@ -276,6 +319,15 @@ class Upsample(Layer[UpsampleParams]):
         if p.mode == "bilinear":
             return nn.Upsample(scale_factor=p.scale_factor, mode="bilinear", align_corners=False)
         return nn.Upsample(scale_factor=p.scale_factor, mode="nearest")
+
+    def code(self, p: UpsampleParams, inputs: Sequence[Shape]) -> LayerCode:
+        if p.mode == "bilinear":
+            return LayerCode(
+                call(
+                    "nn.Upsample", scale_factor=p.scale_factor, mode="bilinear", align_corners=False
+                )
+            )
+        return LayerCode(call("nn.Upsample", scale_factor=p.scale_factor, mode="nearest"))
 
     def receptive(
         self, p: UpsampleParams, fields: Sequence[Field2d], inputs: Sequence[Shape]

@@ -20,7 +20,8 @@ from models.layers.base import (
     numel,
     one_input,
 )
-from models.layers.init import InitParams, apply_init, set_bias
+from models.layers.code import LayerCode, call
+from models.layers.init import InitParams, apply_init, set_bias, start_code
 
 DimInt = Annotated[int, Field(ge=1, le=4096)]
 
@@ -50,6 +51,9 @@ class Input(Layer[InputParams]):
 
     def build(self, p: InputParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Identity()
+
+    def code(self, p: InputParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.Identity()")
 
 
 class OutputParams(LayerParams):
@@ -93,6 +97,9 @@ class Output(Layer[OutputParams]):
     def build(self, p: OutputParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Identity()
 
+    def code(self, p: OutputParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.Identity()")
+
 
 class LinearParams(InitParams):
     """Params of a fully connected layer."""
@@ -134,6 +141,11 @@ class Linear(Layer[LinearParams]):
         set_bias(module, p.bias_init)
         return module
 
+    def code(self, p: LinearParams, inputs: Sequence[Shape]) -> LayerCode:
+        (n_in,) = one_input(inputs)
+        expr = call("nn.Linear", n_in, p.out_features, bias=p.bias, defaults={"bias": True})
+        return LayerCode(expr, start_code(p, p.bias))
+
 
 class Flatten(Layer[NoParams]):
     type = "flatten"
@@ -147,6 +159,9 @@ class Flatten(Layer[NoParams]):
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Flatten()
 
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.Flatten()")
+
 
 class Identity(Layer[NoParams]):
     type = "identity"
@@ -159,3 +174,6 @@ class Identity(Layer[NoParams]):
 
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Identity()
+
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.Identity()")

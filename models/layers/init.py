@@ -81,3 +81,33 @@ def apply_init(module: nn.Module, scheme: InitScheme, value: float | None) -> No
         nn.init.constant_(weight, 0.0 if value is None else value)
     if isinstance(bias, torch.Tensor):
         nn.init.zeros_(bias)
+
+
+def init_code(scheme: InitScheme, value: float | None, bias: bool) -> tuple[str, ...]:
+    """The statements `apply_init` amounts to, on a module named `{m}`, as source."""
+    if scheme == "default":
+        return ()
+    weight = "{m}.weight"
+    std = NORMAL_STD if value is None else abs(value)
+    lines = {
+        "kaiming": f'nn.init.kaiming_normal_({weight}, nonlinearity="relu")',
+        "xavier": f"nn.init.xavier_uniform_({weight})",
+        "normal": f"nn.init.normal_({weight}, 0.0, {std!r})",
+        "uniform": "nn.init.uniform_({w}, -{b!r}, {b!r})".format(
+            w=weight, b=UNIFORM_BOUND if value is None else abs(value)
+        ),
+        "zeros": f"nn.init.zeros_({weight})",
+        "ones": f"nn.init.ones_({weight})",
+        "constant": f"nn.init.constant_({weight}, {0.0 if value is None else value!r})",
+    }
+    return (lines[scheme], *(("nn.init.zeros_({m}.bias)",) if bias else ()))
+
+
+def bias_code(value: float | None, bias: bool) -> tuple[str, ...]:
+    """The statement `set_bias` amounts to, as source (none when it leaves the bias)."""
+    return (f"nn.init.constant_({{m}}.bias, {value!r})",) if value is not None and bias else ()
+
+
+def start_code(p: InitParams, bias: bool) -> tuple[str, ...]:
+    """How a layer with these params starts its weights and bias, as source."""
+    return (*init_code(p.init, p.value, bias), *bias_code(p.bias_init, bias))

@@ -28,8 +28,9 @@ from models.layers.base import (
     pair,
     require_image,
 )
+from models.layers.code import LayerCode, call
 from models.layers.conv import windows_field, windows_out
-from models.layers.init import InitParams, InitScheme, apply_init, set_bias
+from models.layers.init import InitParams, InitScheme, apply_init, bias_code, init_code, set_bias
 
 
 class LocalParams(InitParams):
@@ -96,6 +97,27 @@ def init_local(module: LocallyConnected2dModule, scheme: InitScheme, value: floa
         nn.init.zeros_(module.bias)
 
 
+def local_init_code(
+    scheme: InitScheme,
+    value: float | None,
+    *,
+    bias: bool,
+    kernel: tuple[int, int],
+    c_in: int,
+    c_out: int,
+) -> tuple[str, ...]:
+    """The statements `init_local` amounts to, on a module named `{m}`, as source."""
+    fan_in, fan_out = c_in * kernel[0] * kernel[1], c_out * kernel[0] * kernel[1]
+    if scheme == "kaiming":
+        first = f"nn.init.normal_({{m}}.weight, 0.0, {math.sqrt(2.0 / fan_in)!r})"
+    elif scheme == "xavier":
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        first = f"nn.init.uniform_({{m}}.weight, -{bound!r}, {bound!r})"
+    else:
+        return init_code(scheme, value, bias)
+    return (first, *(("nn.init.zeros_({m}.bias)",) if bias else ()))
+
+
 class LocallyConnected2d(Layer[LocalParams]):
     type = "locally_connected2d"
     category = "convolution"
@@ -139,6 +161,27 @@ class LocallyConnected2d(Layer[LocalParams]):
         init_local(module, p.init, p.value)
         set_bias(module, p.bias_init)
         return module
+
+    def code(self, p: LocalParams, inputs: Sequence[Shape]) -> LayerCode:
+        _, oh, ow = self.output_shape(p, inputs)
+        c_in, kernel = inputs[0][0], pair(p.kernel_size)
+        expr = call(
+            "LocallyConnected2dModule",
+            c_in,
+            p.out_channels,
+            kernel=kernel,
+            stride=pair(p.stride),
+            padding=pair(p.padding),
+            dilation=pair(p.dilation),
+            out_hw=(oh, ow),
+            bias=p.bias,
+        )
+        init = local_init_code(
+            p.init, p.value, bias=p.bias, kernel=kernel, c_in=c_in, c_out=p.out_channels
+        )
+        return LayerCode(
+            expr, (*init, *bias_code(p.bias_init, p.bias)), (LocallyConnected2dModule,)
+        )
 
     def receptive(
         self, p: LocalParams, fields: Sequence[Field2d], inputs: Sequence[Shape]

@@ -10,6 +10,7 @@ from torch import nn
 from models.errors import ShapeError
 from models.fieldmath import Field2d
 from models.layers.base import Example, Layer, NoParams, Shape
+from models.layers.code import LayerCode
 
 
 class AddModule(nn.Module):
@@ -51,6 +52,9 @@ class Add(Layer[NoParams]):
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return AddModule()
 
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("AddModule()", needs=(AddModule,))
+
     def receptive(self, p: NoParams, fields: Sequence[Field2d], inputs: Sequence[Shape]) -> Field2d:
         return Field2d.union(fields)
 
@@ -77,6 +81,9 @@ class Concat(Layer[NoParams]):
 
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return ConcatModule()
+
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("ConcatModule()", needs=(ConcatModule,))
 
     def receptive(self, p: NoParams, fields: Sequence[Field2d], inputs: Sequence[Shape]) -> Field2d:
         return Field2d.union(fields)

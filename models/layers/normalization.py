@@ -15,6 +15,7 @@ from torch import nn
 
 from models.errors import ShapeError
 from models.layers.base import Example, Layer, LayerParams, Shape, numel, one_input, require_image
+from models.layers.code import LayerCode, call
 
 Eps = Annotated[float, Field(gt=0.0, le=1.0, description="Added to the variance for stability.")]
 
@@ -50,6 +51,14 @@ class BatchNorm(Layer[BatchNormParams]):
         kind = nn.BatchNorm1d if len(shape) == 1 else nn.BatchNorm2d
         return kind(shape[0], eps=p.eps, momentum=p.momentum, affine=p.affine)
 
+    def code(self, p: BatchNormParams, inputs: Sequence[Shape]) -> LayerCode:
+        shape = one_input(inputs)
+        kind = "nn.BatchNorm1d" if len(shape) == 1 else "nn.BatchNorm2d"
+        defaults = {"eps": 1e-5, "momentum": 0.1, "affine": True}
+        return LayerCode(
+            call(kind, shape[0], eps=p.eps, momentum=p.momentum, affine=p.affine, defaults=defaults)
+        )
+
 
 class LayerNormParams(LayerParams):
     """Params of layer normalisation."""
@@ -79,6 +88,16 @@ class LayerNorm(Layer[LayerNormParams]):
         return nn.LayerNorm(
             list(one_input(inputs)), eps=p.eps, elementwise_affine=p.elementwise_affine
         )
+
+    def code(self, p: LayerNormParams, inputs: Sequence[Shape]) -> LayerCode:
+        expr = call(
+            "nn.LayerNorm",
+            list(one_input(inputs)),
+            eps=p.eps,
+            elementwise_affine=p.elementwise_affine,
+            defaults={"eps": 1e-5, "elementwise_affine": True},
+        )
+        return LayerCode(expr)
 
 
 class GroupNormParams(LayerParams):
@@ -114,6 +133,13 @@ class GroupNorm(Layer[GroupNormParams]):
     def build(self, p: GroupNormParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.GroupNorm(p.num_groups, one_input(inputs)[0], eps=p.eps, affine=p.affine)
 
+    def code(self, p: GroupNormParams, inputs: Sequence[Shape]) -> LayerCode:
+        defaults = {"eps": 1e-5, "affine": True}
+        c = one_input(inputs)[0]
+        return LayerCode(
+            call("nn.GroupNorm", p.num_groups, c, eps=p.eps, affine=p.affine, defaults=defaults)
+        )
+
 
 class InstanceNormParams(LayerParams):
     """Params of instance normalisation."""
@@ -140,3 +166,10 @@ class InstanceNorm(Layer[InstanceNormParams]):
 
     def build(self, p: InstanceNormParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.InstanceNorm2d(one_input(inputs)[0], eps=p.eps, affine=p.affine)
+
+    def code(self, p: InstanceNormParams, inputs: Sequence[Shape]) -> LayerCode:
+        defaults = {"eps": 1e-5, "affine": False}
+        c = one_input(inputs)[0]
+        return LayerCode(
+            call("nn.InstanceNorm2d", c, eps=p.eps, affine=p.affine, defaults=defaults)
+        )

@@ -21,6 +21,7 @@ from models.layers.base import (
     require_image,
     window_out,
 )
+from models.layers.code import LayerCode, call, compact
 
 AXES = ("high", "wide")
 
@@ -81,6 +82,17 @@ class MaxPool2d(Layer[MaxPoolParams]):
             dilation=pair(p.dilation),
         )
 
+    def code(self, p: MaxPoolParams, inputs: Sequence[Shape]) -> LayerCode:
+        expr = call(
+            "nn.MaxPool2d",
+            compact(p.kernel_size),
+            stride=compact(p.strides()),
+            padding=compact(p.padding),
+            dilation=compact(p.dilation),
+            defaults={"stride": compact(p.kernel_size), "padding": 0, "dilation": 1},
+        )
+        return LayerCode(expr)
+
     def receptive(
         self, p: MaxPoolParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
     ) -> Field2d:
@@ -108,6 +120,16 @@ class AvgPool2d(Layer[PoolParams]):
     def build(self, p: PoolParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.AvgPool2d(pair(p.kernel_size), stride=p.strides(), padding=pair(p.padding))
 
+    def code(self, p: PoolParams, inputs: Sequence[Shape]) -> LayerCode:
+        expr = call(
+            "nn.AvgPool2d",
+            compact(p.kernel_size),
+            stride=compact(p.strides()),
+            padding=compact(p.padding),
+            defaults={"stride": compact(p.kernel_size), "padding": 0},
+        )
+        return LayerCode(expr)
+
     def receptive(
         self, p: PoolParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
     ) -> Field2d:
@@ -126,3 +148,6 @@ class GlobalAvgPool(Layer[NoParams]):
 
     def build(self, p: NoParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+    def code(self, p: NoParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode("nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())")

@@ -16,6 +16,7 @@ from models.layers.base import (
     one_input,
     require_image,
 )
+from models.layers.code import LayerCode, call
 
 
 class DropoutParams(LayerParams):
@@ -37,6 +38,9 @@ class Dropout(Layer[DropoutParams]):
     def build(self, p: DropoutParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Dropout(p.p)
 
+    def code(self, p: DropoutParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode(call("nn.Dropout", p.p))
+
 
 class Dropout2d(Layer[DropoutParams]):
     type = "dropout2d"
@@ -50,3 +54,6 @@ class Dropout2d(Layer[DropoutParams]):
 
     def build(self, p: DropoutParams, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Dropout2d(p.p)
+
+    def code(self, p: DropoutParams, inputs: Sequence[Shape]) -> LayerCode:
+        return LayerCode(call("nn.Dropout2d", p.p))
