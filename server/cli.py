@@ -206,9 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("run_id")
     export.add_argument(
         "--format",
-        choices=("spec", "safetensors", "report", "onnx"),
+        choices=("spec", "pytorch", "safetensors", "report", "onnx"),
         default="spec",
-        help="spec: the run body (POST it to /api/runs to re-create the run); "
+        help="spec: the run body (POST it to /api/runs to re-create the run); pytorch: one "
+        "Python file that builds, trains and loads the network in plain PyTorch; "
         "safetensors: the model's weights; report: one HTML page to hand in; onnx: the network "
         "as an ONNX model",
     )

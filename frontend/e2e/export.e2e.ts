@@ -63,6 +63,13 @@ describe("the run's downloads", () => {
     expect(await page.getByTestId("export-error").count()).toBe(0);
     await page.screenshot({ path: join(SHOTS, "export.png") });
 
+    const script = await downloaded(page, "btn-export-pytorch");
+    expect(script.name).toMatch(new RegExp(`-${(id as string).slice(0, 8)}\\.py$`));
+    const source = script.bytes.toString("utf8");
+    expect(source).toContain("class Net(nn.Module):");
+    expect(source).toContain('self.layers["h1"] = nn.Linear(');
+    expect(source).toContain("def train(");
+
     const onnx = await downloaded(page, "btn-export-onnx");
     expect(onnx.name).toMatch(/\.onnx$/);
     expect(onnx.bytes.length).toBeGreaterThan(100);

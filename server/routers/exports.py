@@ -1,4 +1,4 @@
-"""GET /api/runs/{id}/export: a run taken elsewhere, as a spec, its weights or a report."""
+"""GET /api/runs/{id}/export: a run taken elsewhere: spec, PyTorch, weights, ONNX, report."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from models.checkpoint import read_weights
 from models.export import ExportError, network_onnx, spec_export, weights_export
 from models.presets import PRESETS
+from models.pytorch_export import pytorch_export
 from models.report import lesson_of, render_report
 from server.access import GUARDED, guard_run
 from server.deps import SettingsDep, StoreDep
@@ -20,7 +21,7 @@ router = APIRouter(
     prefix="/api/runs", tags=["runs"], dependencies=[Depends(guard_run)], responses=GUARDED
 )
 
-ExportFormat = Literal["spec", "safetensors", "report", "onnx"]
+ExportFormat = Literal["spec", "pytorch", "safetensors", "report", "onnx"]
 
 
 def _filename(name: str, run_id: str, suffix: str) -> str:
@@ -32,7 +33,14 @@ def _filename(name: str, run_id: str, suffix: str) -> str:
 @router.get(
     "/{run_id}/export",
     responses={
-        200: {"content": {"application/json": {}, "application/octet-stream": {}, "text/html": {}}},
+        200: {
+            "content": {
+                "application/json": {},
+                "text/x-python": {},
+                "application/octet-stream": {},
+                "text/html": {},
+            }
+        },
         404: {"description": "No such run."},
         409: {"description": "The run has no saved weights yet."},
         422: {"description": "The format is unknown, or the network cannot be written in it."},
@@ -45,14 +53,16 @@ def export_run(
     format: Annotated[
         ExportFormat,
         Query(
-            description="spec: the run body, which POST /api/runs re-creates; "
+            description="spec: the run body, which POST /api/runs re-creates; pytorch: one "
+            "standalone Python file (the network as an nn.Module layer by layer, its data, the "
+            "training loop with the run's optimizer, the loading of its weights); "
             "safetensors: the model's weights at its last checkpoint; report: one "
             "self-contained HTML page (network, curves, final metrics, config, lesson); onnx: "
             "the network with its last checkpoint's weights as an ONNX model."
         ),
     ] = "spec",
 ) -> Response:
-    """The run as a file: its body as JSON, its weights as safetensors, or a report page."""
+    """The run as a file: its body as JSON or a PyTorch script, its weights, ONNX, a report."""
     record = store.get_run(run_id)
     if record is None:
         raise HTTPException(404, str(RunNotFoundError(run_id)))
@@ -62,6 +72,19 @@ def export_run(
         return Response(
             body,
             media_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    if format == "pytorch":
+        name = _filename(record.config.name, run_id, ".py")
+        try:
+            script = pytorch_export(
+                record.config, run_id=run_id, filename=name, data_dir=settings.data_dir
+            )
+        except ExportError as exc:
+            raise HTTPException(422, f"this run cannot be exported as PyTorch: {exc}") from exc
+        return Response(
+            script,
+            media_type="text/x-python; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format == "report":

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -168,7 +171,7 @@ def test_status_frames_do_not_overtake_metric_rows(server: Server) -> None:
     assert last_step == 1000, f"the completed status came before the rows after step {last_step}"
 
 
-def test_layerlab_export_saves_a_run_s_spec_and_weights(
+def test_layerlab_export_saves_a_run_s_spec_weights_and_script(
     server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     client = server.client()
@@ -176,7 +179,12 @@ def test_layerlab_export_saves_a_run_s_spec_and_weights(
     client.control(run["id"], "step", 30)
     wait_for(lambda: client.run(run["id"])["checkpoint_step"] == 30, what="a checkpoint")
     spec_path, weights_path = tmp_path / "run.json", tmp_path / "weights.safetensors"
-    for fmt, path in (("spec", spec_path), ("safetensors", weights_path)):
+    script_path = tmp_path / "run.py"
+    for fmt, path in (
+        ("spec", spec_path),
+        ("safetensors", weights_path),
+        ("pytorch", script_path),
+    ):
         argv = ["export", run["id"], "--format", fmt, "--url", client.base_url, "--out", str(path)]
         assert cli_main(argv) == 0
         assert f"wrote {path}" in capsys.readouterr().out
@@ -185,3 +193,12 @@ def test_layerlab_export_saves_a_run_s_spec_and_weights(
     network = Trainer(spec["network"], "spiral", spec["training"]).model
     network.load_state_dict(load_file(str(weights_path)))  # every weight, by its own name
     assert client.create_run(spec)["config"] == spec  # the spec makes the run again
+    # The script loads the weights it came with and evaluates them, in its own interpreter.
+    evaluated = subprocess.run(
+        [sys.executable, "-I", str(script_path), "--weights", str(weights_path), "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert re.search(r"test: loss \d", evaluated.stdout), evaluated.stdout

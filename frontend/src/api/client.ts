@@ -149,10 +149,10 @@ export const api = {
     request("POST", `/api/runs/${encodeURIComponent(id)}/${action}`, action === "step" ? { n: n ?? 1 } : undefined),
   /** A new run like this one with some training fields changed (created, not started; 422 names the field). */
   forkRun: (id: string, body: ForkRequest): Promise<RunRecord> => request("POST", `/api/runs/${encodeURIComponent(id)}/fork`, body),
-  /** A run as a file (its spec, or its weights: 409 before its first checkpoint), named as the server suggests. */
+  /** A run as a file (its spec, a PyTorch script, its weights: 409 before its first checkpoint), named as the server suggests. */
   exportRun: async (id: string, format: RunExportFormat): Promise<{ name: string; blob: Blob }> => {
     const response = await send("GET", `/api/runs/${encodeURIComponent(id)}/export?format=${format}`);
-    const suffix = { spec: "json", safetensors: "safetensors", onnx: "onnx", report: "html" }[format];
+    const suffix = { spec: "json", pytorch: "py", safetensors: "safetensors", onnx: "onnx", report: "html" }[format];
     const fallback = `run-${id.slice(0, 8)}.${suffix}`;
     return { name: attachmentName(response.headers.get("Content-Disposition"), fallback), blob: await response.blob() };
   },

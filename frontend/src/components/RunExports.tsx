@@ -1,7 +1,7 @@
 // The page's run as files the server makes of it: its spec (a run body that POST /api/runs
-// makes again), its weights at the last checkpoint, its network as an ONNX model, and a report
-// page to hand in. Fetched with the class token and saved
-// from a Blob, since a plain link could not send the header.
+// makes again), a PyTorch script that builds and trains it, its weights at the last
+// checkpoint, its network as an ONNX model, and a report page to hand in. Fetched with the
+// class token and saved from a Blob, since a plain link could not send the header.
 import { useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { RunExportFormat } from "../api/types";
@@ -11,6 +11,7 @@ import { saveFile } from "../download";
 /** Each format the server exports, as the page offers it. */
 const FORMATS: readonly { format: RunExportFormat; label: string; what: string; title: string }[] = [
   { format: "spec", label: "Spec (JSON)", what: "the spec", title: "The run's network, dataset and training settings: import it, or POST it to /api/runs" },
+  { format: "pytorch", label: "PyTorch (.py)", what: "the PyTorch script", title: "One Python file: the network as an nn.Module, its data, the training loop, the loading of the weights" },
   { format: "safetensors", label: "Weights (safetensors)", what: "the weights", title: "The model's weights at the run's last checkpoint" },
   { format: "onnx", label: "ONNX", what: "the ONNX model", title: "The network with its last checkpoint's weights, for onnxruntime and other tools" },
   { format: "report", label: "Report (HTML)", what: "the report", title: "One page to hand in or share: the network, the curves, the final metrics, the config" },
