@@ -173,14 +173,14 @@ def _objective_source(objective: Objective) -> str:
     correct = objective.correct_code()
     accuracy = (
         [
-            "",
-            "",
-            "def correct(out: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:",
             '    """Right predictions in a batch (per pixel for dense outputs)."""',
             f"    return {correct}",
         ]
         if correct is not None
-        else []
+        else [
+            '    """Regression has no accuracy."""',
+            '    raise TypeError("regression has no accuracy")',
+        ]
     )
     return "\n".join(
         [
@@ -195,6 +195,9 @@ def _objective_source(objective: Objective) -> str:
             "def loss_fn(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:",
             '    """Mean loss of a batch."""',
             f"    return {objective.loss_code()}",
+            "",
+            "",
+            "def correct(out: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:",
             *accuracy,
         ]
     )

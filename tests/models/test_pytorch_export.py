@@ -49,6 +49,53 @@ STANDALONE = {"argparse", "base64", "math", "zlib", "typing", "collections", "to
 LESSONS = ["spiral-mlp", "normalization-axes", "residual-vs-plain", "segmentation-fcn"]
 
 
+def _custom_modules() -> dict[str, Any]:
+    """Digits through a locally connected branch with a straight-through step and a conv
+    branch, concatenated: LayerLab's own modules, carried in the script as source."""
+    nodes = [
+        {"id": "in", "type": "input", "params": {}},
+        {"id": "local", "type": "locally_connected2d", "params": {"out_channels": 3}},
+        {"id": "step", "type": "step", "params": {"gradient": "straight_through"}},
+        {"id": "conv", "type": "conv2d", "params": {"out_channels": 3, "init": "xavier"}},
+        {"id": "cat", "type": "concat", "params": {}},
+        {"id": "flat", "type": "flatten", "params": {}},
+        {"id": "fc", "type": "linear", "params": {"out_features": 10, "bias_init": 0.1}},
+        {"id": "out", "type": "output", "params": {}},
+    ]
+    pairs = [("in", "local"), ("local", "step"), ("in", "conv"), ("step", "cat"), ("conv", "cat")]
+    pairs += [("cat", "flat"), ("flat", "fc"), ("fc", "out")]
+    network = {
+        "version": 1,
+        "name": "custom",
+        "nodes": nodes,
+        "edges": [{"source": a, "target": b} for a, b in pairs],
+    }
+    training = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True}
+    return {"network": network, "dataset": {"name": "digits", "params": {}}, "training": training}
+
+
+def _two_class(loss: str, dataset: str, training: dict[str, Any]) -> dict[str, Any]:
+    """A small MLP with one output on a two-class set: bce, or mse against -1/+1."""
+    network = chain(
+        ("linear", {"out_features": 8}),
+        ("prelu", {}),
+        ("dropout", {"p": 0.3}),
+        ("linear", {"out_features": 1}),
+        loss=loss,
+    )
+    return {"network": network, "dataset": {"name": dataset, "params": {}}, "training": training}
+
+
+RUNS: dict[str, Any] = {
+    **{lesson: lambda lesson=lesson: run_of(lesson) for lesson in [*LESSONS, "learning-rate"]},
+    "bce-rmsprop": lambda: _two_class("bce", "circle", {"optimizer": "rmsprop", "momentum": 0.5}),
+    "sign-adamw": lambda: _two_class(
+        "mse", "xor", {"optimizer": "adamw", "weight_decay": 0.01, "batch_size": 16}
+    ),
+    "custom-modules": _custom_modules,
+}
+
+
 def _namespace(needs: list[Any] | tuple[Any, ...]) -> dict[str, Any]:
     """What an exported file's code sees: torch, nn, F, and the definitions it carries."""
     ns: dict[str, Any] = {"torch": torch, "nn": nn, "F": F, "math": math, "Any": Any}
@@ -235,10 +282,10 @@ def test_an_objective_s_code_computes_what_it_computes(objective: Objective, cla
         assert torch.equal(eval(code, ns), objective.correct(out, labels))
 
 
-def _script(lesson: str, tmp_path: Path) -> Path:
-    """The lesson's run exported as a file."""
-    config = RunConfig.model_validate(run_of(lesson))
-    path = tmp_path / f"{lesson}.py"
+def _script(which: str, tmp_path: Path) -> Path:
+    """One of RUNS exported as a file."""
+    config = RunConfig.model_validate(RUNS[which]())
+    path = tmp_path / f"{which}.py"
     path.write_text(px.pytorch_export(config, run_id="r1", filename=path.name))
     return path
 
@@ -255,11 +302,11 @@ torch.save({"losses": losses, "state": model.state_dict(), "data": data}, sys.ar
 """
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
+@pytest.mark.parametrize("which", list(RUNS))
 def test_the_script_trains_in_a_fresh_interpreter_exactly_as_the_run_trains(
-    lesson: str, tmp_path: Path
+    which: str, tmp_path: Path
 ) -> None:
-    script = _script(lesson, tmp_path)
+    script = _script(which, tmp_path)
     result = tmp_path / "result.pt"
     subprocess.run(
         [sys.executable, "-I", "-c", DRIVER, str(script), "50", str(result)],
@@ -268,7 +315,7 @@ def test_the_script_trains_in_a_fresh_interpreter_exactly_as_the_run_trains(
         timeout=120,
     )
     got = torch.load(result)
-    run = run_of(lesson)
+    run = RUNS[which]()
     trainer = Trainer(
         run["network"],
         run["dataset"]["name"],
@@ -289,9 +336,9 @@ def _same_state_dicts(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) ->
         assert torch.equal(value, b[key]), key
 
 
-@pytest.mark.parametrize("lesson", LESSONS)
-def test_the_script_is_plain_standalone_python(lesson: str, tmp_path: Path) -> None:
-    script = _script(lesson, tmp_path)
+@pytest.mark.parametrize("which", list(RUNS))
+def test_the_script_is_plain_standalone_python(which: str, tmp_path: Path) -> None:
+    script = _script(which, tmp_path)
     tree = ast.parse(script.read_text())
     imported = {
         alias.name.split(".")[0]
