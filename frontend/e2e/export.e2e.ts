@@ -28,7 +28,7 @@ async function downloaded(page: Page, testId: string): Promise<{ name: string; b
 }
 
 describe("the run's downloads", () => {
-  test("1. a paused spiral run downloads as its spec, its weights, its ONNX model and its report, which opens on its own", async () => {
+  test("1. a paused spiral run downloads as its spec, a PyTorch script, its weights, its ONNX model and its report, which opens on its own", async () => {
     const page = await suite.open(`${baseUrl}/`);
     expect(await page.getByTestId("btn-export-spec").isDisabled()).toBe(true);
     expect(await page.getByTestId("btn-export-safetensors").isDisabled()).toBe(true);
