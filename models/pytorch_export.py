@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import inspect
 import keyword
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -242,10 +243,10 @@ def _signature(config: RunConfig, n_params: int, data: Dataset) -> str:
     t = config.training
     options = ", ".join(f"{k}={v!r}" for k, v in t.entry.options(t).items())
     params = ", ".join(f"{k}={v!r}" for k, v in config.dataset.params.items())
-    dataset = f"{config.dataset.name}({params})"
+    dataset = f"{config.dataset.name} ({params or 'its default settings'})"
     return (
-        f"A network of {n_params:,} parameters on {_plain(dataset)} ({data.info.n_train} "
-        f"training and {data.info.n_test} test samples), trained with {t.optimizer} "
+        f"A network of {n_params:,} parameters on {_plain(dataset)}: {data.info.n_train} "
+        f"training and {data.info.n_test} test samples. Trained with {t.optimizer} "
         f"({options}), batches of {t.batch_size}, {t.max_steps} steps from seed {t.seed}."
     )
 
@@ -272,7 +273,10 @@ def pytorch_export(
     except InvalidSpecError as exc:
         raise ExportError(exc.errors[0].message) from exc
     net, needs = network_source(graph, shapes)
-    helpers = [inspect.getsource(n).rstrip() for n in needs]
+    # LayerLab's own checker's notes mean nothing to the script's reader.
+    helpers = [
+        re.sub(r"  # type: ignore\[[^\]]*\]", "", inspect.getsource(n)).rstrip() for n in needs
+    ]
     n_params = sum(
         graph.layer(n).param_count(graph.params[n], _ins(graph, shapes, n)) for n in graph.order
     )
@@ -281,7 +285,7 @@ def pytorch_export(
     imports = ["import argparse", "import base64"]
     if any("math." in h for h in helpers):
         imports.append("import math")
-    imports.append("import zlib")
+    imports += ["import zlib", "from collections.abc import Iterator"]
     if any("Any" in h for h in helpers):
         imports.append("from typing import Any")
     body = [
@@ -289,7 +293,6 @@ def pytorch_export(
         "from __future__ import annotations",
         "",
         *imports,
-        "from collections.abc import Iterator",
         "",
         "import torch",
         "from torch import nn",
