@@ -104,6 +104,24 @@ def check_groups(p: ConvParams, c_in: int) -> None:
         )
 
 
+def conv_code(fn: str, p: ConvParams, c_in: int, **extra: object) -> LayerCode:
+    """A convolution module's call (defaults left unsaid) and the start of its weights."""
+    expr = call(
+        fn,
+        c_in,
+        p.out_channels,
+        compact(p.kernel_size),
+        stride=compact(p.stride),
+        padding=compact(p.padding),
+        dilation=compact(p.dilation),
+        groups=p.groups,
+        bias=p.bias,
+        **extra,
+        defaults=CONV_DEFAULTS,
+    )
+    return LayerCode(expr, start_code(p, p.bias))
+
+
 class Conv2d(Layer[Conv2dParams]):
     type = "conv2d"
     category = "convolution"
@@ -162,20 +180,7 @@ class Conv2d(Layer[Conv2dParams]):
         return module
 
     def code(self, p: Conv2dParams, inputs: Sequence[Shape]) -> LayerCode:
-        expr = call(
-            "nn.Conv2d",
-            inputs[0][0],
-            p.out_channels,
-            compact(p.kernel_size),
-            stride=compact(p.stride),
-            padding=compact(p.padding),
-            dilation=compact(p.dilation),
-            groups=p.groups,
-            bias=p.bias,
-            padding_mode=p.padding_mode,
-            defaults=CONV_DEFAULTS,
-        )
-        return LayerCode(expr, start_code(p, p.bias))
+        return conv_code("nn.Conv2d", p, inputs[0][0], padding_mode=p.padding_mode)
 
     def receptive(
         self, p: Conv2dParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
@@ -267,20 +272,8 @@ class ConvTranspose2d(Layer[ConvTransposeParams]):
         return module
 
     def code(self, p: ConvTransposeParams, inputs: Sequence[Shape]) -> LayerCode:
-        expr = call(
-            "nn.ConvTranspose2d",
-            inputs[0][0],
-            p.out_channels,
-            compact(p.kernel_size),
-            stride=compact(p.stride),
-            padding=compact(p.padding),
-            output_padding=compact(p.output_padding),
-            dilation=compact(p.dilation),
-            groups=p.groups,
-            bias=p.bias,
-            defaults=CONV_DEFAULTS,
-        )
-        return LayerCode(expr, start_code(p, p.bias))
+        output_padding = compact(p.output_padding)
+        return conv_code("nn.ConvTranspose2d", p, inputs[0][0], output_padding=output_padding)
 
     def receptive(
         self, p: ConvTransposeParams, fields: Sequence[Field2d], inputs: Sequence[Shape]
