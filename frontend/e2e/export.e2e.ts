@@ -6,7 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Download, Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
-import { rest, runIdInUrl, type RunSummary, withoutRuns } from "./rest";
+import { LINEAR_CLASSIFIER, rest, runIdInUrl, type RunSummary, withoutRuns } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
@@ -89,19 +89,7 @@ describe("the run's downloads", () => {
   });
 
   test("2. a run with no checkpoint yet says its weights are not saved; its spec still downloads", async () => {
-    const network = {
-      version: 1,
-      nodes: [
-        { id: "in", type: "input" },
-        { id: "fc", type: "linear", params: { out_features: 2 } },
-        { id: "out", type: "output", params: { loss: "cross_entropy" } },
-      ],
-      edges: [
-        { source: "in", target: "fc" },
-        { source: "fc", target: "out" },
-      ],
-    };
-    const run = await api<RunSummary>("POST", "/api/runs", { name: "not-started", network, dataset: { name: "circle", params: {} } });
+    const run = await api<RunSummary>("POST", "/api/runs", { name: "not-started", network: LINEAR_CLASSIFIER, dataset: { name: "circle", params: {} } });
     const page = await suite.open(`${baseUrl}/?run=${run.id}`);
     await expect.poll(() => page.getByTestId("btn-export-safetensors").isDisabled(), { timeout: 10_000 }).toBe(false);
     await page.getByTestId("btn-export-safetensors").click();

@@ -21,6 +21,20 @@ export function rest(baseUrl: string, token?: string): Rest {
   };
 }
 
+/** The smallest network a run takes: one linear layer scoring two classes. */
+export const LINEAR_CLASSIFIER = {
+  version: 1,
+  nodes: [
+    { id: "in", type: "input" },
+    { id: "fc", type: "linear", params: { out_features: 2 } },
+    { id: "out", type: "output", params: { loss: "cross_entropy" } },
+  ],
+  edges: [
+    { source: "in", target: "fc" },
+    { source: "fc", target: "out" },
+  ],
+};
+
 /** A run as GET /api/runs lists it (the fields the tests read). */
 export interface RunSummary {
   id: string;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, inject, test } from "vitest";
 import { painted } from "./pixels";
-import { allRuns, rest, runIdInUrl, type RunSummary, withoutRuns } from "./rest";
+import { allRuns, LINEAR_CLASSIFIER, rest, runIdInUrl, type RunSummary, withoutRuns } from "./rest";
 import { browserSuite, SHOTS } from "./suite";
 
 const baseUrl = inject("baseUrl");
@@ -24,21 +24,9 @@ const readRun = (id: string) => api<RunRead>("GET", `/api/runs/${id}`);
 
 /** A run made elsewhere (a script, an earlier page), training slowly so that it costs little. */
 async function leftOver(name: string): Promise<string> {
-  const network = {
-    version: 1,
-    nodes: [
-      { id: "in", type: "input" },
-      { id: "fc", type: "linear", params: { out_features: 2 } },
-      { id: "out", type: "output", params: { loss: "cross_entropy" } },
-    ],
-    edges: [
-      { source: "in", target: "fc" },
-      { source: "fc", target: "out" },
-    ],
-  };
   const run = await api<RunSummary>("POST", "/api/runs", {
     name,
-    network,
+    network: LINEAR_CLASSIFIER,
     dataset: { name: "circle", params: {} },
     training: { max_steps: 1_000_000, max_steps_per_s: 20 },
   });
