@@ -6,7 +6,7 @@ import "./presentation.css";
 import { ReactFlowProvider } from "@xyflow/react";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { api, streamUrl } from "./api/client";
+import { api, errorMessage, streamUrl } from "./api/client";
 import { App } from "./App";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { PRESENTATION_KEY } from "./components/Toolbar";
@@ -27,7 +27,7 @@ function boot(): Playground {
   try {
     setup = decodeSetupHash(window.location.hash, starter) ?? starter;
   } catch (error) {
-    problem = error instanceof Error ? error.message : String(error);
+    problem = errorMessage(error);
   }
   const store = createPlaygroundStore({ setup });
   const actions = store.getState().actions;

@@ -36,12 +36,12 @@ import type {
   ValidationReport,
 } from "./types";
 
-/** A refused or failed request, with the server's own words and its error list. */
 /** What a failure says, for a line on the page (an ApiError's message is the server's). */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A refused or failed request, with the server's own words and its error list. */
 export class ApiError extends Error {
   readonly status: number;
   readonly errors: SpecError[];

@@ -4,7 +4,7 @@
 // and resets its run on a class-wide reset; what it applied is kept per tab in
 // sessionStorage, so that a reload does not load the push again over the student's edits.
 import { useEffect, useRef } from "react";
-import { api } from "../api/client";
+import { api, errorMessage } from "../api/client";
 import { usePlaygroundContext } from "../context";
 import { useLoadDemo } from "../hooks/useDemo";
 import { parseSetup } from "../state/setup";
@@ -76,7 +76,7 @@ export function useFollowClass(): void {
         state.actions.loadSetup(setup);
         classStateStore.setNotice(pushNotice(push, null));
       } catch (error) {
-        classStateStore.setNotice(`Your teacher pushed a network this page cannot read: ${error instanceof Error ? error.message : String(error)}`);
+        classStateStore.setNotice(`Your teacher pushed a network this page cannot read: ${errorMessage(error)}`);
       }
       return true;
     };

@@ -2,14 +2,11 @@
 // the seed, step 0) or the source's latest saved ones; the fork is created, started and
 // compared with its source (the source as the base). A refused value is said by its field.
 import { useEffect, useMemo, useState } from "react";
-import { ApiError, api } from "../api/client";
+import { api, ApiError, errorMessage } from "../api/client";
 import type { RunRecord, RunSummary } from "../api/types";
 import { forkBody, forkFields, forkValue, sourceText, type ForkWeights } from "../compare/fork";
 import { usePlayground, usePlaygroundContext } from "../context";
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** The refusal's messages that name the field (`training.lr` or `lr`), else its whole message. */
 function refusalOf(error: unknown, field: string): { byField: string | null; other: string | null } {
@@ -18,7 +15,7 @@ function refusalOf(error: unknown, field: string): { byField: string | null; oth
     if (named.length > 0) return { byField: named.join("; "), other: null };
     return { byField: null, other: `${error.message}: ${error.errors.map((e) => e.message).join("; ")}` };
   }
-  return { byField: null, other: message(error) };
+  return { byField: null, other: errorMessage(error) };
 }
 
 interface Props {
@@ -44,7 +41,7 @@ export function ForkForm({ source, onClose, onForked }: Props) {
     let live = true;
     api.getRun(source.id).then(
       (r) => live && setRecord(r),
-      (e: unknown) => live && setError(`cannot read the run: ${message(e)}`),
+      (e: unknown) => live && setError(`cannot read the run: ${errorMessage(e)}`),
     );
     return () => {
       live = false;
@@ -87,7 +84,7 @@ export function ForkForm({ source, onClose, onForked }: Props) {
       await api.control(fork.id, "start");
       onClose();
     } catch (e) {
-      setError(`“${fork.name}” was made but cannot start: ${message(e)}`);
+      setError(`“${fork.name}” was made but cannot start: ${errorMessage(e)}`);
     } finally {
       setBusy(false);
     }

@@ -7,6 +7,7 @@ import { Decimator, type DecimatorUpdate } from "../charts/decimate";
 import { loadPlotly, type Layout, type PlotlyApi, type Trace } from "../charts/plotly";
 import { usePlayground } from "../context";
 import type { MetricsLog } from "../run/metrics";
+import { errorMessage } from "../api/client";
 
 export type MetricKey = "train_loss" | "test_loss" | "train_acc" | "test_acc";
 
@@ -131,7 +132,7 @@ export function MetricChart({ testId, title, sources, percent = false, logToggle
     const enqueue = (call: (p: PlotlyApi) => Promise<unknown> | void): void => {
       queue = queue
         .then(() => (disposed || !plotly ? undefined : call(plotly)))
-        .catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
+        .catch((error: unknown) => setProblem(errorMessage(error)));
     };
 
     /** Feed a source's rows to its own traces only: each update with its trace's index. */
@@ -167,7 +168,7 @@ export function MetricChart({ testId, title, sources, percent = false, logToggle
         const n = counted();
         enqueue(() => setCounts(n));
       })
-      .catch((error: unknown) => setProblem(`cannot load the charts: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => setProblem(`cannot load the charts: ${errorMessage(error)}`));
 
     // New points wait here and are drawn together, at most every REDRAW_MS: however many
     // runs stream rows (each at its own moments), a chart redraws at one steady pace.

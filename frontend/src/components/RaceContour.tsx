@@ -7,6 +7,7 @@ import { loadPlotly } from "../charts/plotly";
 import { divergedBy, shownPoints } from "../race/animation";
 import { clampPixel, contourLevels, plotBox, snap, toData, toPixel, type Domain, type Margin, type Point } from "../race/coords";
 import { RACERS } from "../race/racers";
+import { errorMessage } from "../api/client";
 
 export const CONTOUR_MARGIN: Margin = { l: 44, r: 12, t: 10, b: 34 };
 
@@ -89,7 +90,7 @@ export function RaceContour({ result, domain, step, onStart }: Props) {
         );
       })
       .then(() => setProblem(null))
-      .catch((error: unknown) => setProblem(`cannot draw the contours: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => setProblem(`cannot draw the contours: ${errorMessage(error)}`));
     return () => {
       disposed = true;
     };

@@ -5,6 +5,7 @@ import type { RaceResult } from "../api/types";
 import { loadPlotly } from "../charts/plotly";
 import { lossAxisType, plotBox, type Margin } from "../race/coords";
 import { RACERS } from "../race/racers";
+import { errorMessage } from "../api/client";
 
 const MARGIN: Margin = { l: 52, r: 12, t: 8, b: 30 };
 const HEIGHT = 170;
@@ -64,7 +65,7 @@ export function RaceLoss({ result, step }: { result: RaceResult | null; step: nu
             ),
       )
       .then(() => setProblem(null))
-      .catch((error: unknown) => setProblem(`cannot draw the loss: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => setProblem(`cannot draw the loss: ${errorMessage(error)}`));
     return () => {
       disposed = true;
     };

@@ -2,7 +2,7 @@
 // its contours. Settings changed while it plays are raced again (debounced) and the animation
 // goes on from the same step, so that the effect of a learning rate shows at once.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, errorMessage } from "../api/client";
 import type { Params, RaceFunction, RaceResult } from "../api/types";
 import { usePlayground } from "../context";
 import { advance, continueAt, divergedBy } from "../race/animation";
@@ -98,7 +98,7 @@ export function RaceView({ onClose }: { onClose: () => void }) {
         const first = list.find((f) => f.name === "quadratic") ?? list[0];
         if (first) pick(first);
       })
-      .catch((error: unknown) => !cancelled && setProblem(`cannot read the race's functions: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => !cancelled && setProblem(`cannot read the race's functions: ${errorMessage(error)}`));
     return () => {
       cancelled = true;
     };
@@ -121,7 +121,7 @@ export function RaceView({ onClose }: { onClose: () => void }) {
         })
         .catch((error: unknown) => {
           if (controller.signal.aborted) return;
-          const detail = error instanceof ApiError && error.errors.length > 0 ? error.errors.map((e) => `${e.field ?? ""}: ${e.message}`).join("; ") : error instanceof Error ? error.message : String(error);
+          const detail = error instanceof ApiError && error.errors.length > 0 ? error.errors.map((e) => `${e.field ?? ""}: ${e.message}`).join("; ") : errorMessage(error);
           setProblem(`The race was refused: ${detail}`);
         });
     }, DEBOUNCE_MS);

@@ -5,7 +5,7 @@
 // that compares it with the others ticked, and a fork (ForkForm.tsx).
 import "./RunsList.css";
 import { useCallback, useEffect, useState } from "react";
-import { api, type RunsPage } from "../api/client";
+import { api, errorMessage, type RunsPage } from "../api/client";
 import type { RunSummary } from "../api/types";
 import { usePlayground, usePlaygroundContext } from "../context";
 import { ForkForm } from "./ForkForm";
@@ -15,9 +15,6 @@ import { percent } from "./probes/ProbePanel";
 export const PAGE_SIZE = 10;
 const POLL_MS = 2000;
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** "1–10 of 37" (or "no runs"). */
 export function pageLabel(offset: number, shown: number, total: number): string {
@@ -50,7 +47,7 @@ export function RunsList() {
       // Deleting the last run of the last page: show the page before it.
       if (next.runs.length === 0 && offset > 0) setOffset(Math.max(0, offset - PAGE_SIZE));
     } catch (error) {
-      setProblem(`cannot list the runs: ${message(error)}`);
+      setProblem(`cannot list the runs: ${errorMessage(error)}`);
     }
   }, [offset]);
 
@@ -76,7 +73,7 @@ export function RunsList() {
       await work();
       setProblem(null);
     } catch (error) {
-      setProblem(message(error));
+      setProblem(errorMessage(error));
     } finally {
       setBusy(null);
       await load();

@@ -10,6 +10,7 @@ import { useDemo, useLoadDemo } from "../hooks/useDemo";
 import { lessonGroups, lessonLabel } from "../lessons/lessons";
 import { parseSetup } from "../state/setup";
 import { setupOf, specOf } from "../state/store";
+import { errorMessage } from "../api/client";
 
 /** Where the page remembers presentation mode between visits. */
 export const PRESENTATION_KEY = "layerlab.presentation";
@@ -53,7 +54,7 @@ export function Toolbar({ onHelp, onRace }: { onHelp: () => void; onRace: () => 
       actions.loadSetup(setup);
       actions.setNotice(`Imported ${file.name}.`);
     } catch (error) {
-      actions.setNotice(`Cannot import ${file.name}: ${error instanceof Error ? error.message : String(error)}`);
+      actions.setNotice(`Cannot import ${file.name}: ${errorMessage(error)}`);
     }
   };
 

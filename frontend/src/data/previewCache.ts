@@ -1,7 +1,7 @@
 // One fetch per dataset + params, shared by every view that shows the dataset's samples
 // (the data panel's preview, the points on the decision boundary). Entries are immutable
 // objects, replaced on each change, so that React can read them with useSyncExternalStore.
-import { ApiError } from "../api/client";
+import { errorMessage } from "../api/client";
 import type { DatasetPreviewResponse, DatasetRef } from "../api/types";
 import { parsePreview, previewKey, type DatasetPreview } from "./preview";
 
@@ -40,7 +40,7 @@ export class PreviewCache {
     this.fetcher(dataset.name, dataset.params, n)
       .then((body) => this.set({ status: "ready", key, preview: parsePreview(body, n) }))
       .catch((error: unknown) => {
-        const message = error instanceof ApiError || error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.set({ status: "error", key, message });
       });
     return key;

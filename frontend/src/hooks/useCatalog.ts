@@ -1,6 +1,6 @@
 // Load the registries (layers, datasets, presets, optimizers, probes) the page is built from.
 import { useCallback, useEffect } from "react";
-import { api } from "../api/client";
+import { api, errorMessage } from "../api/client";
 import type { PlaygroundStore } from "../state/store";
 
 export function useCatalog(store: PlaygroundStore): () => void {
@@ -11,7 +11,7 @@ export function useCatalog(store: PlaygroundStore): () => void {
         store.getState().actions.setCatalog({ layers, datasets, presets, optimizers, probes }),
       )
       .catch((error: unknown) =>
-        store.getState().actions.setCatalogError(error instanceof Error ? error.message : String(error)),
+        store.getState().actions.setCatalogError(errorMessage(error)),
       );
   }, [store]);
   useEffect(load, [load]);

@@ -1,7 +1,7 @@
 // The demo on the canvas (the menu's mark, the demo card): its preset and whether it was
 // changed; and loading one (with the run it trains beside it, if it names one).
 import { useCallback } from "react";
-import { api } from "../api/client";
+import { api, errorMessage } from "../api/client";
 import type { Preset } from "../api/types";
 import { othersOf, panelsOf, trainTogether } from "../compare/lesson";
 import { usePlayground, usePlaygroundContext } from "../context";
@@ -34,7 +34,7 @@ export function useLoadDemo(): (preset: Preset) => void {
       try {
         setup = demoSetup(preset, setupOf(store.getState()));
       } catch (error) {
-        actions.setNotice(`Cannot load the demo: ${error instanceof Error ? error.message : String(error)}`);
+        actions.setNotice(`Cannot load the demo: ${errorMessage(error)}`);
         return;
       }
       const load = () => {

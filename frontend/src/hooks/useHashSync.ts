@@ -4,6 +4,7 @@ import { useEffect } from "react";
 import { decodeSetupHash, encodeSetupHash } from "../state/hash";
 import { setupOf, type PlaygroundStore } from "../state/store";
 import type { RunController } from "../run/controller";
+import { errorMessage } from "../api/client";
 
 export function useHashSync(store: PlaygroundStore, controller: RunController, delayMs = 300): void {
   useEffect(() => {
@@ -31,7 +32,7 @@ export function useHashSync(store: PlaygroundStore, controller: RunController, d
         void controller.reset();
         store.getState().actions.loadSetup(setup);
       } catch (error) {
-        store.getState().actions.setNotice(error instanceof Error ? error.message : String(error));
+        store.getState().actions.setNotice(errorMessage(error));
       }
     };
     window.addEventListener("hashchange", onHashChange);

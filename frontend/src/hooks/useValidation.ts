@@ -1,6 +1,6 @@
 // Validate the network as it is edited: debounced, latest edit wins, positions ignored.
 import { useEffect } from "react";
-import { api } from "../api/client";
+import { api, errorMessage } from "../api/client";
 import { structuralSpec } from "../graph/graph";
 import { specOf, type PlaygroundStore } from "../state/store";
 
@@ -27,7 +27,7 @@ export function useValidation(store: PlaygroundStore, delayMs = 250): void {
       } catch (error) {
         if (mine.signal.aborted) return;
         lastKey = "";
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         store.getState().actions.setValidation(store.getState().validation, `cannot check the network: ${message}`);
       } finally {
         if (inflight === mine) {

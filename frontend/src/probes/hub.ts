@@ -5,6 +5,7 @@
 import type { Frame } from "../stream/frames";
 import { ProbeSubscriptions, type ProbeOptions, type Send } from "./subscriptions";
 import { unpackProbe, type ProbeFrame } from "./unpack";
+import { errorMessage } from "../api/client";
 
 export interface ProbeHubOptions {
   maxHz: number;
@@ -111,7 +112,7 @@ export class ProbeHub {
     try {
       probe = unpackProbe(frame);
     } catch (error) {
-      this.onProblem(error instanceof Error ? error.message : String(error));
+      this.onProblem(errorMessage(error));
       return;
     }
     const topic = probe.header.topic;

@@ -11,6 +11,7 @@ import type { PlaygroundState, PlaygroundStore } from "../state/store";
 import type { StreamHandlers } from "../stream/client";
 import type { StreamLike } from "./controller";
 import { MetricsLog } from "./metrics";
+import { errorMessage } from "../api/client";
 
 export interface ComparisonDeps {
   store: PlaygroundStore;
@@ -43,9 +44,6 @@ export function bestTestAcc(best: number | null, rows: readonly MetricsRow[]): n
   return out;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export class Comparison {
   private readonly watched = new Map<string, Watched>();
@@ -143,7 +141,7 @@ export class Comparison {
       if (!entry) return;
       this.state.actions.updateRunEntry(id, { name: record.name, config: record.config, step: Math.max(entry.step, record.step) });
     } catch (error) {
-      if (this.state.runs[id]) this.state.actions.setNotice(`Cannot read the compared run ${id}: ${message(error)}`);
+      if (this.state.runs[id]) this.state.actions.setNotice(`Cannot read the compared run ${id}: ${errorMessage(error)}`);
     }
   }
 

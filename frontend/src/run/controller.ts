@@ -1,6 +1,6 @@
 // Play, pause, step, reset and live training changes: the run's life cycle,
 // between the store, the REST API and the stream.
-import { ApiError, type Api } from "../api/client";
+import { ApiError, errorMessage, type Api } from "../api/client";
 import type { ClientMessage, MetricsRow, RunAction, RunRecord, TrainingConfig } from "../api/types";
 import type { StreamHandlers } from "../stream/client";
 import type { Frame } from "../stream/frames";
@@ -76,7 +76,7 @@ function message(error: unknown): string {
     const first = error.errors[0];
     return first ? `${error.message}: ${first.message}` : error.message;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

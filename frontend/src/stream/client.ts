@@ -4,6 +4,7 @@
 // Text messages both ways are the server's own types (api/generated/frames.ts).
 import type { ClientMessage, MetricsRow, ServerFrame, StatusFrame, SubscribeMessage } from "../api/types";
 import { decodeFrame, type Frame } from "./frames";
+import { errorMessage } from "../api/client";
 
 export type { StatusFrame };
 
@@ -168,7 +169,7 @@ export class RunStream {
       try {
         this.handlers.onTensor?.(decodeFrame(data));
       } catch (error) {
-        this.handlers.onProblem?.(error instanceof Error ? error.message : String(error));
+        this.handlers.onProblem?.(errorMessage(error));
       }
       return;
     }

@@ -10,6 +10,7 @@ import type { LandscapeOptions } from "../../probes/subscriptions";
 import type { ProbeFrame } from "../../probes/unpack";
 import { ProbePanel } from "./ProbePanel";
 import "./LandscapePanel.css";
+import { errorMessage } from "../../api/client";
 
 /** Plotly's diffing redraw, for traces other than curves. */
 type Plotly = PlotlyApi & {
@@ -193,7 +194,7 @@ function LandscapePlot({ slice, view, log, size }: { slice: LandscapeSlice; view
       .then(() => loadPlotly())
       .then((plotly) => (plotly as Plotly).react(el, traces, layout, CONFIG))
       .then(() => setProblem(null))
-      .catch((error: unknown) => setProblem(error instanceof Error ? error.message : String(error)));
+      .catch((error: unknown) => setProblem(errorMessage(error)));
   }, [traces, layout]);
 
   useEffect(() => {
