@@ -30,10 +30,21 @@ from server.hub import Hub
 from server.manager import RunManager
 from server.ratelimit import Attempts
 from server.roster import Roster, RosterError
-from server.routers import classes, exports, meta, networks, probes, race, runs, stream
+from server.routers import (
+    classes,
+    exports,
+    meta,
+    networks,
+    probes,
+    race,
+    runs,
+    stream,
+    uploads,
+)
 from server.settings import Limits, Settings
 from server.sockets import TransportHandle
 from server.store import Store
+from server.uploads import FORM_BYTES
 
 PREVIEWS_AT_ONCE = 2  # dataset previews made at once; more wait their turn
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend" / "dist"
@@ -196,7 +207,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(BodyGuard, max_bytes=settings.limits.max_body_bytes)
+    upload_bytes = settings.limits.max_upload_bytes + FORM_BYTES
+    app.add_middleware(
+        BodyGuard, max_bytes=settings.limits.max_body_bytes, wide={"/api/datasets": upload_bytes}
+    )
     # Outermost: a foreign host or origin is refused before anything else runs.
     app.add_middleware(RequestGuard, hosts=settings.hosts(), origins=settings.allowed_origins)
     # Around everything, so that it sees the server's own send (see server.sockets).
@@ -206,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         networks.router,
         runs.router,
         exports.router,
+        uploads.router,
         classes.router,
         probes.router,
         race.router,

@@ -4,6 +4,7 @@ stored and echoed back (no lone UTF-16 surrogates, which JSON's `\\u` escapes ca
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -41,25 +42,31 @@ def _refusal(status: int, detail: str, field: str | None, message: str) -> JSONR
 
 
 class BodyGuard:
-    """ASGI middleware: reads a request's body up to the limit, checks it, then passes it on."""
+    """ASGI middleware: reads a request's body up to the limit, checks it, then passes it on.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `wide` gives a POST path a limit of its own (an upload's form is larger than any JSON).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, wide: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wide = dict(wide or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        wide = self.wide.get(scope["path"]) if scope["method"] == "POST" else None
+        max_bytes = self.max_bytes if wide is None else wide
         too_big = _refusal(
             413,
             "the request body is too large",
             None,
-            f"this server takes bodies of at most {self.max_bytes:,} bytes",
+            f"this server takes bodies of at most {max_bytes:,} bytes",
         )
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > max_bytes:
             await too_big(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -70,7 +77,7 @@ class BodyGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 await too_big(scope, receive, send)
                 return
             chunks.append(chunk)

@@ -53,6 +53,31 @@ class Limits(BaseSettings):
     max_body_bytes: int = Field(
         4 * 1024 * 1024, ge=1024, description="Bytes of one request body (413 above)."
     )
+    max_upload_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Bytes of one uploaded file (POST /api/datasets; 422 above); its request "
+        "may be this plus 1 MiB of form.",
+    )
+    max_unzipped_bytes: int = Field(
+        256 * 1024 * 1024,
+        ge=1024,
+        description="Bytes a zip upload may unpack to, as declared and as read (a zip bomb "
+        "is refused).",
+    )
+    max_upload_samples: int = Field(
+        60_000, ge=10, description="Samples (CSV rows, images) of one uploaded dataset."
+    )
+    max_image_pixels: int = Field(
+        4096 * 4096, ge=64, description="Pixels of one image in a zip upload, before resizing."
+    )
+    max_upload_values: int = Field(
+        50_000_000,
+        ge=1000,
+        description="Numbers one uploaded dataset holds: rows times feature columns, or "
+        "images times channels times pixels after resizing.",
+    )
+    max_uploads: int = Field(100, ge=1, description="Uploaded datasets kept at once.")
     watchdog_s: float = Field(
         60.0,
         gt=0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 import torch
@@ -11,14 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from models.datasets import DATASETS, DatasetError
 from models.datasets.preview import load_preview
+from models.datasets.uploads import UploadMeta, list_uploads
+from models.datasets.uploads.definition import uploaded_definition
 from models.errors import SpecError
 from models.layers import layer_catalog
 from models.optim import optimizer_catalog
 from models.presets import PRESETS
 from models.probes.registry import Applies, probe_catalog
 from server import __version__
+from server.access import CallerDep
 from server.deps import ManagerDep, PreviewsDep, SettingsDep
 from server.errors import ErrorList, refuse
+from server.roster import Member
+from server.settings import Settings
+from server.uploads import check_use, delete_refusal, is_upload, use_refusal
 
 router = APIRouter(prefix="/api", tags=["registries"])
 
@@ -66,6 +73,25 @@ class DatasetEntry(BaseModel):
     class_names: list[str]
     available: bool = Field(description="False when its files are missing from the data directory.")
     unavailable_reason: str | None = None
+
+
+class UploadFacts(BaseModel):
+    """What an uploaded dataset came from, and what the caller may do with it."""
+
+    id: str = Field(description="The upload's id: its dataset name is upload-<id>.")
+    kind: Literal["csv", "images", "segmentation"]
+    filename: str = Field(description="The uploaded file's name.")
+    n_samples: int = Field(description="Samples in all, train and test.")
+    features: list[str] | None = Field(description="A CSV's feature columns, in input order.")
+    label: str | None = Field(description="A CSV's label column.")
+    created_at: datetime
+    deletable: bool = Field(description="Whether the caller may delete it.")
+
+
+class UploadedDatasetEntry(DatasetEntry):
+    """An uploaded dataset: a registry entry, and where it came from."""
+
+    upload: UploadFacts
 
 
 class OptimizerEntry(BaseModel):
@@ -123,6 +149,42 @@ class PresetEntry(BaseModel):
     lesson: LessonEntry
 
 
+def uploaded_entry(
+    meta: UploadMeta, caller: Member | None, settings: Settings
+) -> UploadedDatasetEntry:
+    """An upload as GET /api/datasets lists it."""
+    definition = uploaded_definition(meta.name, meta.id, settings.data_dir)
+    return UploadedDatasetEntry(
+        name=meta.name,
+        task=meta.task,
+        description=meta.description,
+        params_schema=definition.Params.model_json_schema(),
+        input_shape=list(meta.input_shape),
+        n_classes=len(meta.class_names),
+        class_names=meta.class_names,
+        available=True,
+        upload=UploadFacts(
+            id=meta.id,
+            kind=meta.kind,
+            filename=meta.title,
+            n_samples=meta.n_samples,
+            features=meta.features,
+            label=meta.label,
+            created_at=meta.created_at,
+            deletable=delete_refusal(meta, caller, settings) is None,
+        ),
+    )
+
+
+def uploaded_entries(settings: Settings, caller: Member | None) -> list[DatasetEntry]:
+    """The uploads the caller may use, oldest first."""
+    return [
+        uploaded_entry(meta, caller, settings)
+        for meta in list_uploads(settings.data_dir)
+        if use_refusal(meta, caller, settings) is None
+    ]
+
+
 @router.get("/health", response_model=Health)
 def health(manager: ManagerDep, request: Request) -> Health:
     """Whether the server is up and which device trains."""
@@ -155,10 +217,11 @@ def probes() -> list[ProbeEntry]:
     return [ProbeEntry.model_validate(entry) for entry in probe_catalog()]
 
 
-@router.get("/datasets", response_model=list[DatasetEntry])
-def datasets(settings: SettingsDep) -> list[DatasetEntry]:
-    """Every built-in dataset: task, params schema, default shape, classes, availability."""
-    out = []
+@router.get("/datasets", response_model=list[DatasetEntry | UploadedDatasetEntry])
+def datasets(settings: SettingsDep, caller: CallerDep) -> list[DatasetEntry]:
+    """Every built-in dataset (task, params schema, default shape, classes, availability),
+    then the uploaded ones the caller may use."""
+    out: list[DatasetEntry] = []
     for name, definition in DATASETS.items():
         entry: dict[str, Any] = {
             "name": name,
@@ -184,7 +247,7 @@ def datasets(settings: SettingsDep) -> list[DatasetEntry]:
                 "available": True,
             }
         out.append(DatasetEntry.model_validate(entry))
-    return out
+    return out + uploaded_entries(settings, caller)
 
 
 class PreviewRequest(BaseModel):
@@ -223,11 +286,16 @@ class DatasetPreview(BaseModel):
     },
 )
 def preview(
-    name: str, request: PreviewRequest, settings: SettingsDep, previews: PreviewsDep
+    name: str,
+    request: PreviewRequest,
+    settings: SettingsDep,
+    previews: PreviewsDep,
+    caller: CallerDep,
 ) -> DatasetPreview | JSONResponse:
     """The first samples of each split, as the dataset's params make them (points or images)."""
-    if name not in DATASETS:
+    if name not in DATASETS and not is_upload(name, settings):
         raise HTTPException(404, f"no dataset named '{name}'; known: {', '.join(DATASETS)}")
+    check_use(name, caller, settings)
     # Runs in the server's thread pool, never on the event loop; a few at a time, so that
     # many previews at once queue instead of each holding its images in memory.
     with previews:

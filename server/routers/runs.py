@@ -17,6 +17,7 @@ from server.deps import ManagerDep, SettingsDep, StoreDep
 from server.errors import ErrorList, refuse
 from server.lifecycle import ControlAction, RunNotFoundError, RunStateError
 from server.store import RunRecord, RunSummary
+from server.uploads import check_use
 from server.validation import check_run, step_cost_errors
 
 # Every path with a run id first checks that the caller may touch that run (server/access.py).
@@ -78,7 +79,10 @@ def create_run(
     """Create a run (not started); with a class token, the caller's run in that class."""
     owner = owner_for_new_run(caller, roster, settings)
     config = _checked(body, settings, manager, "the run is invalid")
-    return config if isinstance(config, JSONResponse) else store.create_run(config, owner)
+    if isinstance(config, JSONResponse):
+        return config
+    check_use(config.dataset.name, caller, settings)  # another class's upload is not the caller's
+    return store.create_run(config, owner)
 
 
 class ForkRequest(BaseModel):
@@ -161,6 +165,7 @@ def fork_run(
     config = _checked(body, settings, manager, "the fork is invalid")
     if isinstance(config, JSONResponse):
         return config
+    check_use(config.dataset.name, caller, settings)
     try:
         return manager.fork(source, config, weights=fork.weights == "current", owner=owner)
     except RunStateError as exc:

@@ -81,6 +81,10 @@ class ZipFolder:
         """Close the archive."""
         self.zip.close()
 
+    def name(self, parts: tuple[str, ...]) -> str:
+        """A member's path as the zip names it."""
+        return self.files[parts].filename
+
     def read(self, parts: tuple[str, ...]) -> bytes:
         """One member's bytes, reading no more than it declares or the zip's budget has left."""
         info = self.files[parts]

@@ -24,11 +24,6 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGES_FOLDER, MASKS_FOLDER = "images", "masks"
 
 
-def _path(parts: tuple[str, ...]) -> str:
-    """A member's path as the user sees it."""
-    return "/".join(parts)
-
-
 def _open(data: bytes, where: str, limits: UploadLimits, formats: tuple[str, ...]) -> Image.Image:
     """A PNG or JPEG decoded, refused if it is something else or has too many pixels."""
     try:
@@ -92,10 +87,10 @@ def _mask(image: Image.Image, size: int, where: str) -> np.ndarray[Any, Any]:
     return np.asarray(_square(indices, size, Image.Resampling.NEAREST), dtype=np.uint8)
 
 
-def _suffix_ok(parts: tuple[str, ...]) -> None:
+def _suffix_ok(folder: ZipFolder, parts: tuple[str, ...]) -> None:
     """Refuse a file that is not named as a PNG or JPEG."""
     if not parts[-1].lower().endswith(IMAGE_SUFFIXES):
-        raise UploadError("file", f"{_path(parts)} is not a PNG or JPEG image (by its name)")
+        raise UploadError("file", f"{folder.name(parts)} is not a PNG or JPEG image (by its name)")
 
 
 def parse_image_folders(
@@ -107,10 +102,10 @@ def parse_image_folders(
         if len(parts) < 2:
             raise UploadError(
                 "file",
-                f"{_path(parts)} is not in a class folder; put each image in a folder "
+                f"{folder.name(parts)} is not in a class folder; put each image in a folder "
                 "named for its class (cat/1.png, dog/2.png)",
             )
-        _suffix_ok(parts)
+        _suffix_ok(folder, parts)
         by_class.setdefault(parts[0], []).append(parts)
     class_names = sorted(by_class)
     check_classes(class_names, "the zip (one folder per class)")
@@ -119,7 +114,7 @@ def parse_image_folders(
     x = np.empty((len(members), channels, size, size), dtype=np.uint8)
     y = np.empty(len(members), dtype=np.int64)
     for i, (k, parts) in enumerate(members):
-        where = _path(parts)
+        where = folder.name(parts)
         image = _open(folder.read(parts), where, limits, IMAGE_FORMATS)
         x[i], y[i] = _pixels(image, size, channels), k
     return Parsed(kind="images", task="classification", x=x, y=y, class_names=class_names)
@@ -130,25 +125,25 @@ def _pairs(folder: ZipFolder) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     images: dict[str, tuple[str, ...]] = {}
     masks: dict[str, tuple[str, ...]] = {}
     for parts in sorted(folder.files):
-        where = _path(parts)
+        where = folder.name(parts)
         if len(parts) != 2 or parts[0] not in (IMAGES_FOLDER, MASKS_FOLDER):
             raise UploadError(
                 "file",
                 f"{where} is neither in images/ nor in masks/; a segmentation zip holds "
                 "images/NAME.png and masks/NAME.png",
             )
-        _suffix_ok(parts)
+        _suffix_ok(folder, parts)
         stem = parts[1].rsplit(".", 1)[0]
         side = images if parts[0] == IMAGES_FOLDER else masks
         if stem in side:
-            raise UploadError("file", f"{where} and {_path(side[stem])} have the same name")
+            raise UploadError("file", f"{where} and {folder.name(side[stem])} have the same name")
         side[stem] = parts
     for stem, parts in images.items():
         if stem not in masks:
-            raise UploadError("file", f"{_path(parts)} has no mask (masks/{stem}.png)")
+            raise UploadError("file", f"{folder.name(parts)} has no mask (masks/{stem}.png)")
     for stem, parts in masks.items():
         if stem not in images:
-            raise UploadError("file", f"{_path(parts)} has no image (images/{stem}.png)")
+            raise UploadError("file", f"{folder.name(parts)} has no image (images/{stem}.png)")
     return [(images[stem], masks[stem]) for stem in sorted(images)]
 
 
@@ -161,17 +156,17 @@ def parse_segmentation(
     x = np.empty((len(pairs), channels, size, size), dtype=np.uint8)
     y = np.empty((len(pairs), size, size), dtype=np.uint8)
     for i, (image_parts, mask_parts) in enumerate(pairs):
-        image = _open(folder.read(image_parts), _path(image_parts), limits, IMAGE_FORMATS)
+        image = _open(folder.read(image_parts), folder.name(image_parts), limits, IMAGE_FORMATS)
         # A JPEG mask would blur its class indices into new values: only PNG keeps them.
-        mask = _open(folder.read(mask_parts), _path(mask_parts), limits, ("PNG",))
+        mask = _open(folder.read(mask_parts), folder.name(mask_parts), limits, ("PNG",))
         if mask.size != image.size:
             raise UploadError(
                 "file",
-                f"{_path(mask_parts)} is {mask.size[0]}x{mask.size[1]} pixels but its image "
-                f"{_path(image_parts)} is {image.size[0]}x{image.size[1]}",
+                f"{folder.name(mask_parts)} is {mask.size[0]}x{mask.size[1]} pixels but its image "
+                f"{folder.name(image_parts)} is {image.size[0]}x{image.size[1]}",
             )
         x[i] = _pixels(image, size, channels)
-        y[i] = _mask(ImageOps.exif_transpose(mask), size, _path(mask_parts))
+        y[i] = _mask(ImageOps.exif_transpose(mask), size, folder.name(mask_parts))
     if int(y.max()) >= MAX_CLASSES:
         raise UploadError(
             "file",
