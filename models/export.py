@@ -15,7 +15,7 @@ from torch import nn
 
 from models.build import Network
 from models.checkpoint import read_weights
-from models.datasets import describe_dataset
+from models.datasets import DatasetError, describe_dataset
 from models.run import RunConfig
 from models.shapes import infer_shapes
 
@@ -80,7 +80,10 @@ def network_onnx(
 
     ExportError names the first node whose layer ONNX cannot express, and why.
     """
-    info = describe_dataset(config.dataset.name, config.dataset.params, data_dir)
+    try:
+        info = describe_dataset(config.dataset.name, config.dataset.params, data_dir)
+    except DatasetError as exc:  # its files are gone, or an upload was deleted since
+        raise ExportError(f"the run's dataset cannot be read: {exc.message}") from exc
     report = infer_shapes(config.network.model_dump(mode="json"), info.input_shape)
     if report.graph is None or report.errors:
         raise ExportError("the network is not valid, so it has no model to export")

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from models.build import module_keys
-from models.datasets import Dataset, load_dataset
+from models.datasets import Dataset, DatasetError, load_dataset
 from models.errors import InvalidSpecError
 from models.export import ExportError
 from models.layers import Shape
@@ -262,7 +262,10 @@ def pytorch_export(
 
     ExportError when the network does not fit its data or the data is too big to carry.
     """
-    data = load_dataset(config.dataset.name, config.dataset.params, data_dir)
+    try:
+        data = load_dataset(config.dataset.name, config.dataset.params, data_dir)
+    except DatasetError as exc:  # its files are gone, or an upload was deleted since
+        raise ExportError(f"the run's dataset cannot be loaded: {exc.message}") from exc
     report = infer_shapes(config.network.model_dump(mode="json"), data.info.input_shape)
     if report.graph is None or report.errors:
         raise ExportError("the network is not valid, so it has no model to export")

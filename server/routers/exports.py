@@ -14,7 +14,7 @@ from models.presets import PRESETS
 from models.pytorch_export import pytorch_export
 from models.report import lesson_of, render_report
 from server.access import GUARDED, guard_run
-from server.deps import SettingsDep, StoreDep
+from server.deps import PreviewsDep, SettingsDep, StoreDep
 from server.lifecycle import RunNotFoundError
 
 router = APIRouter(
@@ -50,6 +50,7 @@ def export_run(
     run_id: str,
     store: StoreDep,
     settings: SettingsDep,
+    previews: PreviewsDep,
     format: Annotated[
         ExportFormat,
         Query(
@@ -77,9 +78,12 @@ def export_run(
     if format == "pytorch":
         name = _filename(record.config.name, run_id, ".py")
         try:
-            script = pytorch_export(
-                record.config, run_id=run_id, filename=name, data_dir=settings.data_dir
-            )
+            # A script holds the whole dataset in memory while it is written: a few at a
+            # time, as previews are made, so that many at once queue instead.
+            with previews:
+                script = pytorch_export(
+                    record.config, run_id=run_id, filename=name, data_dir=settings.data_dir
+                )
         except ExportError as exc:
             raise HTTPException(422, f"this run cannot be exported as PyTorch: {exc}") from exc
         return Response(

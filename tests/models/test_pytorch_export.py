@@ -396,3 +396,10 @@ def test_the_script_says_what_run_it_is(tmp_path: Path) -> None:
     run = run_of("spiral-mlp")
     assert "LayerLab run r1" in doc and f"from seed {run['training'].get('seed', 0)}" in doc
     assert f"lr={run['training']['lr']!r}" in doc and json.dumps(run["name"])[1:-1] in doc
+
+
+def test_a_run_whose_dataset_is_gone_cannot_be_exported_and_says_so(tmp_path: Path) -> None:
+    body = {**run_of("digits-cnn"), "dataset": {"name": "mnist", "params": {}}}
+    config = RunConfig.model_validate(body)
+    with pytest.raises(ExportError, match=r"dataset cannot be loaded: .*never downloads"):
+        px.pytorch_export(config, data_dir=tmp_path)  # no MNIST files there
