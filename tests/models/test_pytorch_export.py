@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import json
 import math
 import subprocess
@@ -20,6 +21,8 @@ from torch.nn import functional as F
 from models import pytorch_export as px
 from models.build import build_network
 from models.datasets import DatasetInfo
+from models.datasets.uploads import UploadLimits, parse_upload, save_upload
+from models.datasets.uploads.parse import UploadOptions
 from models.export import ExportError
 from models.layers import LAYERS, Example
 from models.layers.init import InitParams
@@ -34,6 +37,7 @@ from models.objectives import (
 from models.run import RunConfig
 from models.shapes import infer_shapes
 from models.train import Trainer
+from tests.models import upload_files
 from tests.models.helpers import chain
 from tests.models.lesson_runs import run_of
 
@@ -403,3 +407,29 @@ def test_a_run_whose_dataset_is_gone_cannot_be_exported_and_says_so(tmp_path: Pa
     config = RunConfig.model_validate(body)
     with pytest.raises(ExportError, match=r"dataset cannot be loaded: .*never downloads"):
         px.pytorch_export(config, data_dir=tmp_path)  # no MNIST files there
+
+
+def test_a_run_on_an_uploaded_table_exports_as_a_script_that_trains_as_it(tmp_path: Path) -> None:
+    parsed = parse_upload(
+        io.BytesIO(upload_files.blobs_csv()),
+        "iris.csv",
+        UploadOptions(label="species", features=["sepal_length", "sepal_width", "petal_width"]),
+        UploadLimits(),
+    )
+    name = save_upload(tmp_path, parsed, "iris.csv").name
+    network = chain(("linear", {"out_features": 8}), ("tanh", {}), ("linear", {"out_features": 3}))
+    body = {"network": network, "dataset": {"name": name, "params": {}}}
+    config = RunConfig.model_validate(body)
+    script = tmp_path / "iris.py"
+    script.write_text(px.pytorch_export(config, data_dir=tmp_path))
+    result = tmp_path / "result.pt"
+    subprocess.run(
+        [sys.executable, "-I", "-c", DRIVER, str(script), "50", str(result)],
+        check=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    got = torch.load(result)
+    trainer = Trainer(network, name, data_dir=tmp_path)
+    assert torch.equal(got["data"]["x_train"], trainer.data.x_train)
+    assert got["losses"] == [trainer.step(1, evaluate=False).metrics.train_loss for _ in range(50)]
