@@ -58,27 +58,33 @@ function isSpecError(value: unknown): value is SpecError {
   return typeof value === "object" && value !== null && typeof (value as SpecError).message === "string";
 }
 
+/** A refusal's body (`detail` and `errors`, when it has them) as an ApiError. */
+export function refusalOf(status: number, statusText: string, body: unknown): ApiError {
+  let detail = `${status} ${statusText}`.trim();
+  let errors: SpecError[] = [];
+  if (typeof body === "object" && body !== null) {
+    const record = body as { detail?: unknown; errors?: unknown };
+    if (typeof record.detail === "string") detail = record.detail;
+    if (Array.isArray(record.errors)) {
+      errors = record.errors.filter(isSpecError).map((e) => ({
+        node: e.node ?? null,
+        field: e.field ?? null,
+        message: e.message,
+      }));
+    }
+  }
+  return new ApiError(status, detail, errors);
+}
+
 /** The server's explanation of a non-2xx answer: `detail` (a string) and `errors`. */
 async function failure(response: Response): Promise<ApiError> {
-  let detail = `${response.status} ${response.statusText}`.trim();
-  let errors: SpecError[] = [];
+  let body: unknown = null;
   try {
-    const body: unknown = await response.json();
-    if (typeof body === "object" && body !== null) {
-      const record = body as { detail?: unknown; errors?: unknown };
-      if (typeof record.detail === "string") detail = record.detail;
-      if (Array.isArray(record.errors)) {
-        errors = record.errors.filter(isSpecError).map((e) => ({
-          node: e.node ?? null,
-          field: e.field ?? null,
-          message: e.message,
-        }));
-      }
-    }
+    body = await response.json();
   } catch {
     // Not JSON: keep the status line.
   }
-  return new ApiError(response.status, detail, errors);
+  return refusalOf(response.status, response.statusText, body);
 }
 
 /**
@@ -132,6 +138,8 @@ export const api = {
   presets: (): Promise<Preset[]> => request("GET", "/api/presets"),
   optimizers: (): Promise<OptimizerInfo[]> => request("GET", "/api/optimizers"),
   probes: (): Promise<ProbeInfo[]> => request("GET", "/api/probes"),
+  /** Delete an uploaded dataset (409 while a run that has not finished uses it). */
+  deleteDataset: (id: string): Promise<void> => request("DELETE", `/api/datasets/${encodeURIComponent(id)}`),
   /** The first `n` samples of each split of a dataset with these params (422 with `detail` when refused). */
   previewDataset: (name: string, params: Params, n: number, signal?: AbortSignal): Promise<DatasetPreviewResponse> =>
     request("POST", `/api/datasets/${encodeURIComponent(name)}/preview`, { params, n }, signal),

@@ -51,8 +51,14 @@ export type NetworkSpec = Omit<Schemas["NetworkSpec"], "name" | "edges"> & { nam
 /** One layer type of GET /api/layers (its params schema read as JSON Schema). */
 export type LayerInfo = Omit<Schemas["LayerEntry"], "params_schema"> & { params_schema: JsonSchema };
 
-/** One dataset of GET /api/datasets (its params schema read as JSON Schema). */
-export type DatasetInfo = Omit<Schemas["DatasetEntry"], "params_schema"> & { params_schema: JsonSchema };
+/** What an uploaded dataset came from, and whether the caller may delete it. */
+export type UploadFacts = Schemas["UploadFacts"];
+
+/** One dataset of GET /api/datasets (its params schema read as JSON Schema); `upload` on uploaded ones. */
+export type DatasetInfo = Omit<Schemas["DatasetEntry"], "params_schema"> & { params_schema: JsonSchema; upload?: UploadFacts };
+
+/** An uploaded dataset, as POST /api/datasets answers it. */
+export type UploadedDataset = DatasetInfo & { upload: UploadFacts };
 
 /** A lecture demo of GET /api/presets; `run` is a run body, read by state/setup.ts's parseSetup. */
 export type Preset = Schemas["PresetEntry"];

@@ -1,4 +1,4 @@
-// The dataset: picker, its params (from its JSON Schema), what it holds and a preview of its samples.
+// The dataset: picker, its params (from its JSON Schema), what it holds, a preview of its samples, and uploads.
 import { useShallow } from "zustand/react/shallow";
 import { useLocked } from "../classroom/classState";
 import { useActions, usePlayground } from "../context";
@@ -6,6 +6,8 @@ import { allErrors } from "../state/store";
 import { DatasetPreviewView } from "./DatasetPreview";
 import { formatShape } from "./LayerNodeView";
 import { SchemaForm } from "./SchemaForm";
+import { UploadButton } from "./UploadForm";
+import { UploadFacts } from "./UploadFacts";
 
 export function DataPanel() {
   const datasets = usePlayground((s) => s.catalog.datasets);
@@ -36,7 +38,7 @@ export function DataPanel() {
           {!info && <option value={dataset.name}>{dataset.name}</option>}
           {datasets.map((d) => (
             <option key={d.name} value={d.name} disabled={!d.available} title={d.unavailable_reason ?? d.description}>
-              {d.name}
+              {d.upload ? `${d.upload.filename} (uploaded)` : d.name}
               {d.available ? "" : " (files missing)"}
             </option>
           ))}
@@ -61,10 +63,12 @@ export function DataPanel() {
             )}
           </dl>
           {!info.available && <p className="note">{info.unavailable_reason}</p>}
+          {info.upload && <UploadFacts upload={info.upload} locked={locked} />}
           {/* The first samples with the params below (fetched when they change; shared with the decision boundary's points). */}
           <DatasetPreviewView />
         </div>
       )}
+      <UploadButton disabled={locked} />
       <details className="params">
         <summary>dataset params</summary>
         <fieldset className="lockable" disabled={locked} data-locked={locked || undefined}>

@@ -2,6 +2,7 @@
 // train images with their classes, or images beside their label maps (segmentation).
 import { useMemo } from "react";
 import { PLANE_EXTENT, pointsInPlane, type DatasetPreview, type ImagesPreview, type PointsPreview, type SegmentationPreview } from "../data/preview";
+import { TableRows } from "./PreviewTable";
 import { usePreview } from "../hooks/usePreview";
 import { classColour, cssColour, labelColour, VIRIDIS } from "../render/colormap";
 import { imageSamples, scatter, segmentationPairs, type Ctx } from "../render/draw";
@@ -39,6 +40,7 @@ export function DatasetPreviewView() {
 function Preview({ preview }: { preview: DatasetPreview }) {
   if (preview.kind === "points") return <Scatter preview={preview} />;
   if (preview.kind === "segmentation") return <Segmentation preview={preview} />;
+  if (preview.kind === "table") return <TableRows preview={preview} />;
   return <Images preview={preview} />;
 }
 

@@ -67,6 +67,23 @@ describe("preview answers", () => {
     expect(p.labelRange).toEqual([-2, 3]);
   });
 
+  test("a table of other than two features (an uploaded CSV): its rows and labels", () => {
+    const rows = [
+      [1, 2, 3],
+      [4, 5.5, 6],
+    ];
+    const p = parsePreview(planar({ input_shape: [3], train_x: rows, train_y: [1, 0], test_x: [[0, 0, 0]], test_y: [0] }));
+    if (p.kind !== "table") throw new Error(p.kind);
+    expect(p.width).toBe(3);
+    expect(p.rows).toEqual(rows);
+    expect(p.labels).toEqual([1, 0]);
+    expect(() => parsePreview(planar({ input_shape: [3], train_x: [[1, 2]], train_y: [0] }))).toThrow(PreviewFormatError);
+    const values = parsePreview(planar({ input_shape: [1], task: "regression", train_x: [[1], [2]], train_y: [[0.5], [1.5]] }));
+    if (values.kind !== "table") throw new Error(values.kind);
+    expect(values.regression).toBe(true);
+    expect(values.labels).toEqual([0.5, 1.5]);
+  });
+
   test("image classification: [C, H, W] images packed, the first `limit`", () => {
     const img = (v: number) => [[[v, v], [v, v], [v, v]]]; // 1 x 3 x 2
     const p = parsePreview(

@@ -55,7 +55,21 @@ export interface SegmentationPreview extends ImageSamples {
   masks: Float32Array;
 }
 
-export type DatasetPreview = PointsPreview | ImagesPreview | SegmentationPreview;
+/** Rows of a table with other than two features (an uploaded CSV): the first rows, as numbers. */
+export interface TablePreview {
+  kind: "table";
+  name: string;
+  task: string;
+  classNames: string[];
+  regression: boolean;
+  /** Features per row. */
+  width: number;
+  rows: number[][];
+  /** Each row's class, or its value (regression). */
+  labels: number[];
+}
+
+export type DatasetPreview = PointsPreview | ImagesPreview | SegmentationPreview | TablePreview;
 
 /** The answer does not have the preview's shape. */
 export class PreviewFormatError extends Error {
@@ -154,6 +168,8 @@ export function parsePreview(body: unknown, limit = Infinity): DatasetPreview {
   const shape = Array.isArray(raw.input_shape) ? raw.input_shape : null;
   const planar = shape ? shape.length === 1 : Array.isArray(trainX[0]) && !Array.isArray((trainX[0] as unknown[])[0]);
 
+  const width = shape?.length === 1 ? Number(shape[0]) : Array.isArray(trainX[0]) ? (trainX[0] as unknown[]).length : 2;
+  if (planar && width !== 2) return tablePreview(raw, name, task, classNames, width, limit);
   if (planar) {
     const regression = task === "regression";
     const train = points(trainX, trainY, "train", regression);
@@ -192,6 +208,26 @@ export function parsePreview(body: unknown, limit = Infinity): DatasetPreview {
     return y;
   });
   return { kind: "images", name, task, classNames, images, count, c, h, w, sampled, labels };
+}
+
+/** The train rows of a table preview (at most `limit`), checked to be `width` numbers each. */
+function tablePreview(raw: Partial<DatasetPreviewResponse>, name: string, task: string, classNames: string[], width: number, limit: number): TablePreview {
+  const xs = raw.train_x as unknown[];
+  const ys = raw.train_y as unknown[];
+  const count = Math.min(xs.length, limit);
+  if (ys.length < count) throw new PreviewFormatError(`${xs.length} rows but ${ys.length} labels`);
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const row = xs[i];
+    if (!Array.isArray(row) || row.length !== width || !row.every(isNumber)) throw new PreviewFormatError(`train_x[${i}] is not a row of ${width} numbers`);
+    const y = ys[i];
+    const label = Array.isArray(y) && y.length === 1 ? (y[0] as unknown) : y;
+    if (!isNumber(label)) throw new PreviewFormatError(`train_y[${i}] is not a label`);
+    rows.push(row);
+    labels.push(label);
+  }
+  return { kind: "table", name, task, classNames, regression: task === "regression", width, rows, labels };
 }
 
 /** How many points a preview holds (train, test). */
