@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from models.datasets import DatasetError, describe_dataset, load_dataset
 from models.datasets.uploads import (
@@ -204,6 +205,28 @@ def test_images_with_too_many_pixels_or_one_class_are_refused() -> None:
     one = {k: v for k, v in files.class_folders_members(12).items() if "vertical" in k}
     assert "at least 2 classes" in refused(files.zip_of(one), "p.zip")
     assert "not a readable zip" in refused(b"PK\x03\x04garbage", "p.zip")
+
+
+def test_an_image_declaring_too_many_pixels_is_refused_before_it_is_decoded() -> None:
+    for side, words in ((5000, "5000x5000 pixels"), (30_000, "too many pixels")):
+        members = files.class_folders_members(6)
+        members["pictures/vertical/huge.png"] = files.png_header_only(side, side)
+        message = refused(files.zip_of(members), "p.zip")
+        assert "pictures/vertical/huge.png" in message and words in message, message
+
+
+def test_sixteen_bit_grey_images_are_scaled_not_clipped() -> None:
+    members = files.class_folders_members(6)
+    deep = Image.fromarray(np.full((20, 20), 30_000, dtype=np.uint16))
+    buffer = io.BytesIO()
+    deep.save(buffer, format="PNG")
+    members["pictures/vertical/deep.png"] = buffer.getvalue()
+    parsed = parse(files.zip_of(members), "p.zip", size=8, channels=1)
+    index = sorted(k for k in members if k.startswith("pictures/vertical/")).index(
+        "pictures/vertical/deep.png"
+    )
+    value = int(parsed.x[parsed.y == 1][index].max())
+    assert value == round(30_000 / 257)
 
 
 def test_segmentation_pairs_are_checked() -> None:

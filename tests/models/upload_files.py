@@ -124,3 +124,17 @@ def escaping_zip() -> bytes:
     members = class_folders_members(6)
     members["pictures/../../evil.png"] = members["pictures/vertical/v0.png"]
     return zip_of(members)
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header declares width x height grey pixels (its data cut short)."""
+    import struct  # noqa: PLC0415
+    import zlib  # noqa: PLC0415
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    data = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
+    return b"\x89PNG\r\n\x1a\n" + data + chunk(b"IEND", b"")

@@ -38,7 +38,13 @@ def _open(data: bytes, where: str, limits: UploadLimits, formats: tuple[str, ...
         image.load()
     except UploadError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise UploadError(
+            "file",
+            f"{where} has too many pixels; this server takes images of at most "
+            f"{limits.max_image_pixels:,} pixels",
+        ) from None
+    except UnidentifiedImageError:
         kinds = " or ".join(formats)
         raise UploadError("file", f"{where} is not a {kinds} image") from None
     except (OSError, ValueError, SyntaxError) as exc:
@@ -57,6 +63,10 @@ def _square(image: Image.Image, size: int, resample: Image.Resampling) -> Image.
 def _pixels(image: Image.Image, size: int, channels: Channels) -> np.ndarray[Any, Any]:
     """An image as uint8 [C, size, size]: upright, transparency over white, grey or RGB."""
     image = ImageOps.exif_transpose(image)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L"):
+        # 16-bit grey: to 8 bits by scale (a plain conversion would clip at 255).
+        wide = np.asarray(image, dtype=np.float64)
+        image = Image.fromarray(np.rint(wide / 257.0).clip(0, 255).astype(np.uint8))
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         flat = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(flat, image.convert("RGBA"))
