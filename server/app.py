@@ -47,6 +47,7 @@ from server.store import Store
 from server.uploads import FORM_BYTES
 
 PREVIEWS_AT_ONCE = 2  # dataset previews made at once; more wait their turn
+UPLOADS_AT_ONCE = 2  # uploads read and stored at once; more wait their turn
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 
 
@@ -127,6 +128,7 @@ async def _serving(app: FastAPI, settings: Settings) -> AsyncIterator[None]:
     app.state.grids = GridCache()
     app.state.join_attempts = Attempts(settings.limits.max_join_failures)
     app.state.previews = threading.BoundedSemaphore(PREVIEWS_AT_ONCE)
+    app.state.uploads = threading.BoundedSemaphore(UPLOADS_AT_ONCE)
     app.state.notes = notes
     manager.start()
     try:

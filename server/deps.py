@@ -39,10 +39,24 @@ def get_previews(conn: HTTPConnection) -> threading.BoundedSemaphore:
     return cast(threading.BoundedSemaphore, conn.app.state.previews)
 
 
+def get_uploads(conn: HTTPConnection) -> threading.BoundedSemaphore:
+    """How many uploads may be read at once."""
+    return cast(threading.BoundedSemaphore, conn.app.state.uploads)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PreviewsDep = Annotated[threading.BoundedSemaphore, Depends(get_previews)]
+UploadsDep = Annotated[threading.BoundedSemaphore, Depends(get_uploads)]
 StoreDep = Annotated[Store, Depends(get_store)]
 ManagerDep = Annotated[RunManager, Depends(get_manager)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 
-__all__ = ["HubDep", "ManagerDep", "PreviewsDep", "Request", "SettingsDep", "StoreDep"]
+__all__ = [
+    "HubDep",
+    "ManagerDep",
+    "PreviewsDep",
+    "Request",
+    "SettingsDep",
+    "StoreDep",
+    "UploadsDep",
+]

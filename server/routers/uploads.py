@@ -19,7 +19,7 @@ from models.datasets.uploads.parse import UploadOptions
 from models.errors import SpecError
 from models.run import field_errors
 from server.access import GUARDED, CallerDep, RosterDep
-from server.deps import SettingsDep, StoreDep
+from server.deps import SettingsDep, StoreDep, UploadsDep
 from server.errors import ErrorList, refuse
 from server.routers.meta import UploadedDatasetEntry, uploaded_entry
 from server.uploads import delete_refusal, owner_for_upload, runs_using, upload_limits
@@ -73,6 +73,7 @@ def upload_dataset(
     settings: SettingsDep,
     caller: CallerDep,
     roster: RosterDep,
+    at_once: UploadsDep,
     label: Annotated[str | None, Form(max_length=200, description="CSV: the label column.")] = None,
     features: Annotated[
         list[str] | None, Form(description="CSV: feature columns (default: all others).")
@@ -84,7 +85,8 @@ def upload_dataset(
     ] = 3,
 ) -> Any:
     """Upload a dataset: a CSV, a zip of class folders, or a zip of images and masks."""
-    # A plain def: FastAPI runs it in its thread pool, so decoding never blocks the loop.
+    # A plain def: FastAPI runs it in its thread pool, so decoding never blocks the loop;
+    # a few at a time, so that many uploads at once queue instead of each holding its arrays.
     owner = owner_for_upload(caller, roster, settings)
     filename = file.filename or "upload"
     fields = {"label": label, "features": _names(features), "task": task, "size": size}
@@ -93,8 +95,10 @@ def upload_dataset(
     except ValidationError as exc:
         return refuse(422, "invalid request", field_errors(exc))
     try:
-        parsed = parse_upload(file.file, filename, options, upload_limits(settings.limits))
-        meta = save_upload(settings.data_dir, parsed, filename, owner, settings.limits.max_uploads)
+        with at_once:
+            parsed = parse_upload(file.file, filename, options, upload_limits(settings.limits))
+            limit = settings.limits.max_uploads
+            meta = save_upload(settings.data_dir, parsed, filename, owner, limit)
     except UploadError as exc:
         error = SpecError(field=exc.field, message=f"{filename}: {exc.message}")
         return refuse(422, error.message, [error])
