@@ -96,6 +96,16 @@ def test_a_segmentation_zip_loads_as_label_maps_and_trains(tmp_path: Path) -> No
     assert trainer.evaluate().train_loss < first * 0.5
 
 
+def test_a_regression_csv_trains_to_a_small_error(tmp_path: Path) -> None:
+    name = stored(tmp_path, files.regression_csv(200), "line.csv", label="y")
+    info = describe_dataset(name, {}, tmp_path)
+    assert info.task == "regression" and info.target_shape == (1,) and info.n_classes == 0
+    trainer = Trainer(mlp([16], out=1, loss="mse"), name, {"lr": 0.01}, data_dir=tmp_path)
+    result = trainer.step(400)
+    # The targets' variance is about 1.7; a fitted line leaves the noise.
+    assert result.metrics.test_loss is not None and result.metrics.test_loss < 0.05
+
+
 def test_the_split_follows_train_fraction_and_seed(tmp_path: Path) -> None:
     name = stored(tmp_path, files.blobs_csv(), "iris.csv", label="species")
     a = load_dataset(name, {"train_fraction": 0.6, "seed": 1}, tmp_path)
