@@ -95,7 +95,6 @@ class Uploaded(DatasetDef):
         """Read the arrays, shuffle with the seed, split; pixels to 0-1, features scaled."""
         p = self.parse_params(params)
         meta = _meta(self.dataset_name, self.dataset_id, data_dir)
-        assert data_dir is not None
         try:
             x, y = load_arrays(data_dir, self.dataset_id)
         except FileNotFoundError:

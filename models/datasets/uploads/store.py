@@ -26,9 +26,9 @@ FOLDER = "uploads"
 META, X, Y = "meta.json", "x.npy", "y.npy"
 ID = re.compile(r"[0-9a-f]{12}")
 STAGING = ".staging-"
+STALE_S = 3600.0  # a staging folder this old was left by a server that died mid-write
 
 Array = np.ndarray[Any, Any]
-STALE_S = 3600.0  # a staging folder this old was left by a server that died mid-write
 
 
 class UploadMeta(BaseModel):
@@ -192,8 +192,10 @@ def delete_upload(data_dir: Path, dataset_id: str) -> bool:
     return True
 
 
-def load_arrays(data_dir: Path, dataset_id: str) -> tuple[Array, Array]:
-    """An upload's inputs and targets as stored."""
+def load_arrays(data_dir: Path | None, dataset_id: str) -> tuple[Array, Array]:
+    """An upload's inputs and targets as stored; FileNotFoundError if they are not there."""
+    if data_dir is None:
+        raise FileNotFoundError("no data directory")
     folder = uploads_root(data_dir) / dataset_id
     try:
         return np.load(folder / X, allow_pickle=False), np.load(folder / Y, allow_pickle=False)

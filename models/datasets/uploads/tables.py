@@ -66,8 +66,8 @@ def _header(row: Sequence[str] | None) -> list[str]:
 
 def _columns(
     names: list[str], label: str | None, features: Sequence[str] | None
-) -> tuple[int, list[int]]:
-    """The label column's index and the feature columns' indices."""
+) -> tuple[str, int, list[int]]:
+    """The label column's name and index, and the feature columns' indices."""
     known = ", ".join(repr(n) for n in names)
     if not label:
         raise UploadError("label", f"name the label column (the CSV's columns: {known})")
@@ -83,7 +83,7 @@ def _columns(
         raise UploadError("features", "a feature column is named twice")
     if not chosen:
         raise UploadError("features", "the CSV has no column besides the label to learn from")
-    return names.index(label), [names.index(n) for n in chosen]
+    return label, names.index(label), [names.index(n) for n in chosen]
 
 
 def _integer(text: str) -> bool:
@@ -112,14 +112,14 @@ def _classes(labels: list[str], label: str) -> tuple[np.ndarray[Any, Any], list[
         y = np.array([index[float(t)] for t in labels], dtype=np.int64)
     else:
         names = sorted(set(labels))
-        if len(names) > MAX_CLASSES:
-            raise UploadError(
-                "label",
-                f"column {label!r} has {len(names)} different values; a class label may have "
-                f"at most {MAX_CLASSES} (is it the right column?)",
-            )
         index_of = {n: i for i, n in enumerate(names)}
         y = np.array([index_of[t] for t in labels], dtype=np.int64)
+    if len(names) > MAX_CLASSES:
+        raise UploadError(
+            "label",
+            f"column {label!r} has {len(names)} different values; a class label may have "
+            f"at most {MAX_CLASSES} (is it the right column?)",
+        )
     return y, names
 
 
@@ -136,8 +136,7 @@ def parse_csv(
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         names = _header(next(reader, None))
-        label_at, feature_at = _columns(names, label, features)
-        assert label is not None
+        label, label_at, feature_at = _columns(names, label, features)
         values = array("d")
         n = 0
         labels: list[str] = []
