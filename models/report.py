@@ -10,9 +10,10 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from html import escape
+from pathlib import Path
 from typing import Any
 
-from models.datasets import describe_dataset
+from models.datasets import DatasetError, describe_dataset
 from models.run import RunConfig
 from models.shapes import infer_shapes
 from models.spec import NetworkSpec
@@ -91,9 +92,12 @@ def _plot(title: str, series: Sequence[tuple[str, str, list[tuple[int, float]]]]
     )
 
 
-def _network(config: RunConfig) -> str:
+def _network(config: RunConfig, data_dir: Path | None) -> str:
     """The network as an SVG: nodes in columns by depth, each with its type, id and shape."""
-    info = describe_dataset(config.dataset.name, config.dataset.params)
+    try:
+        info = describe_dataset(config.dataset.name, config.dataset.params, data_dir)
+    except DatasetError as exc:  # an upload since deleted, files not in the data directory
+        return f"<p class='muted'>The network could not be drawn: {escape(exc.message)}</p>"
     report = infer_shapes(config.network.model_dump(mode="json"), info.input_shape)
     graph = report.graph
     if graph is None:
@@ -192,8 +196,9 @@ def render_report(
     status: str,
     run_id: str,
     lesson: Mapping[str, Any] | None = None,
+    data_dir: Path | None = None,
 ) -> str:
-    """The whole page."""
+    """The whole page (data_dir: where datasets that need files, or uploads, are)."""
     loss = _plot(
         "Loss",
         [("train", TRAIN, _thin(rows, "train_loss")), ("test", TEST, _thin(rows, "test_loss"))],
@@ -214,7 +219,7 @@ def render_report(
         f"<style>{STYLE}</style></head><body>"
         f"<h1>{escape(config.name)}</h1><p class='muted'>{summary}</p>"
         f"{_lesson(lesson)}"
-        f"<h2>The network</h2>{_network(config)}"
+        f"<h2>The network</h2>{_network(config, data_dir)}"
         f"<h2>Curves</h2>{loss}{accuracy}"
         f"<h2>Final metrics</h2>{_metrics_table(rows)}"
         f"<h2>The run</h2><details><summary>Its network, dataset and training as JSON</summary>"

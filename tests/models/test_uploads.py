@@ -24,6 +24,8 @@ from models.datasets.uploads import (
 from models.datasets.uploads.checks import Parsed
 from models.datasets.uploads.parse import UploadOptions
 from models.datasets.uploads.tables import parse_csv
+from models.report import render_report
+from models.run import RunConfig
 from models.train import Trainer
 from tests.models import upload_files as files
 from tests.models.helpers import chain, mlp
@@ -298,6 +300,19 @@ def test_any_bytes_give_a_dataset_or_a_clear_error(data: bytes, filename: str) -
     else:
         message = "parsed"
     assert message
+
+
+# --- reported ---------------------------------------------------------------------
+
+
+def test_a_run_on_an_upload_is_reported_with_its_network(tmp_path: Path) -> None:
+    name = stored(tmp_path, files.blobs_csv(), "iris.csv", label="species")
+    config = RunConfig.model_validate({"network": mlp([4], out=3), "dataset": {"name": name}})
+    page = render_report(config, [], status="created", run_id="r1", data_dir=tmp_path)
+    assert "data-network" in page and "could not be drawn" not in page
+    # Without the data directory (or once deleted) the page still renders and says why.
+    page = render_report(config, [], status="created", run_id="r1")
+    assert "could not be drawn" in page and name in page
 
 
 # --- stored ---------------------------------------------------------------------------

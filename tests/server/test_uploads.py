@@ -247,6 +247,17 @@ def test_a_dataset_a_run_still_uses_is_not_deleted(client: TestClient) -> None:
     assert fork.status_code == 422 and "deleted" in str(fork.json())
 
 
+def test_a_run_on_an_upload_exports_its_spec_and_report(client: TestClient) -> None:
+    entry = uploaded(client, files.blobs_csv(), "iris.csv", label="species")
+    body = {"network": mlp([4], out=3), "dataset": {"name": entry["name"]}, "device": "cpu"}
+    run_id = client.post("/api/runs", json=body).json()["id"]
+    spec = client.get(f"/api/runs/{run_id}/export?format=spec")
+    assert spec.status_code == 200 and spec.json()["dataset"]["name"] == entry["name"]
+    report = client.get(f"/api/runs/{run_id}/export?format=report")
+    assert report.status_code == 200 and entry["name"] in report.text
+    client.delete(f"/api/runs/{run_id}")
+
+
 # --- whose it is ----------------------------------------------------------------------
 
 
