@@ -98,6 +98,7 @@ def export_run(
             status=record.status,
             run_id=run_id,
             lesson=lesson_of(record.config, PRESETS),
+            data_dir=settings.data_dir,
         )
         name = _filename(record.config.name, run_id, ".html")
         return Response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -247,7 +248,7 @@ def test_a_dataset_a_run_still_uses_is_not_deleted(client: TestClient) -> None:
     assert fork.status_code == 422 and "deleted" in str(fork.json())
 
 
-def test_a_run_on_an_upload_exports_its_spec_and_report(client: TestClient) -> None:
+def test_a_run_on_an_upload_exports_its_spec_report_and_script(client: TestClient) -> None:
     entry = uploaded(client, files.blobs_csv(), "iris.csv", label="species")
     body = {"network": mlp([4], out=3), "dataset": {"name": entry["name"]}, "device": "cpu"}
     run_id = client.post("/api/runs", json=body).json()["id"]
@@ -255,6 +256,10 @@ def test_a_run_on_an_upload_exports_its_spec_and_report(client: TestClient) -> N
     assert spec.status_code == 200 and spec.json()["dataset"]["name"] == entry["name"]
     report = client.get(f"/api/runs/{run_id}/export?format=report")
     assert report.status_code == 200 and entry["name"] in report.text
+    nodes = {n["id"] for n in body["network"]["nodes"]}  # type: ignore[index]
+    assert set(re.findall(r"<g data-node='([^']+)'>", report.text)) == nodes  # drawn with shapes
+    script = client.get(f"/api/runs/{run_id}/export?format=pytorch")
+    assert script.status_code == 200 and "class Net(nn.Module):" in script.text
     client.delete(f"/api/runs/{run_id}")
 
 
