@@ -305,6 +305,11 @@ def test_on_a_shared_server_an_upload_is_its_class_s(shared: TestClient) -> None
     assert shared.post(preview, json={}).status_code == 401
     assert shared.post(preview, json={}, headers=bearer(teacher)).status_code == 200
     run = {"network": mlp([4], out=3), "dataset": {"name": alices["name"]}, "device": "cpu"}
+    check = {"network": run["network"], "dataset": run["dataset"]}
+    assert shared.post("/api/networks/validate", json=check, headers=bearer(bob)).status_code == 403
+    assert shared.post("/api/networks/validate", json=check).status_code == 401
+    validated = shared.post("/api/networks/validate", json=check, headers=bearer(alice))
+    assert validated.status_code == 200 and validated.json()["valid"] is True
     assert shared.post("/api/runs", json=run, headers=bearer(bob)).status_code == 403
     assert shared.post("/api/runs", json=run, headers=bearer(alice)).status_code == 201
 
