@@ -76,8 +76,14 @@ def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
                 answer = responses.get("422")
                 if answer is not None:
                     answer["description"] = "The request is invalid: the errors say where and why."
+                body = operation.get("requestBody", {}).get("content", {})
+                form = body.get("multipart/form-data", {}).get("schema", {}).get("$ref")
+                if form is not None:  # FastAPI names a form's model itself, without words
+                    component = schema["components"]["schemas"][form.rsplit("/", 1)[-1]]
+                    component.setdefault("description", f"The form: {operation['summary']}.")
                 if "requestBody" in operation:
-                    responses.setdefault("400", {"description": "The body is not JSON."})
+                    bad = "a multipart form" if form is not None else "JSON"
+                    responses.setdefault("400", {"description": f"The body is not {bad}."})
                     responses.setdefault("413", {"description": "The body is too large."})
                 for code, answer in responses.items():
                     if code.startswith("4"):  # every refusal carries the error list
