@@ -152,10 +152,12 @@ describe("the playground", () => {
     await page.getByTestId("node-linear2").click();
     await page.getByTestId("param-out_features").fill("2");
 
+    // Each edit is checked once the edits pause, so the shapes shown may still be those of
+    // an earlier check (relu1 not yet fed): wait for each.
     await expect.poll(() => text(page, "shape-linear1"), { timeout: 10_000 }).toBe("[16]");
-    expect(await text(page, "shape-relu1")).toBe("[16]");
-    await expect.poll(() => text(page, "shape-linear2")).toBe("[2]");
-    expect(await text(page, "shape-out")).toBe("[2]");
+    await expect.poll(() => text(page, "shape-relu1"), { timeout: 10_000 }).toBe("[16]");
+    await expect.poll(() => text(page, "shape-linear2"), { timeout: 10_000 }).toBe("[2]");
+    await expect.poll(() => text(page, "shape-out"), { timeout: 10_000 }).toBe("[2]");
     expect(await page.getByTestId("node-linear1").textContent()).toContain("48 params");
     await expect.poll(() => text(page, "spec-errors")).toContain("valid network");
   });
