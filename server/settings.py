@@ -71,6 +71,12 @@ class Limits(BaseSettings):
     max_image_pixels: int = Field(
         4096 * 4096, ge=64, description="Pixels of one image in a zip upload, before resizing."
     )
+    max_decoded_pixels: int = Field(
+        16 * 4096 * 4096,
+        ge=64,
+        description="Pixels of all the images of one zip upload together, as decoded "
+        "(before resizing): what bounds the time an upload takes.",
+    )
     max_upload_values: int = Field(
         50_000_000,
         ge=1000,

@@ -27,6 +27,7 @@ def upload_limits(limits: Limits) -> UploadLimits:
         max_unzipped_bytes=limits.max_unzipped_bytes,
         max_samples=limits.max_upload_samples,
         max_image_pixels=limits.max_image_pixels,
+        max_decoded_pixels=limits.max_decoded_pixels,
         max_values=limits.max_upload_values,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -197,6 +198,46 @@ def test_a_zip_bomb_is_refused_by_declared_and_by_actual_size() -> None:
     assert "unpacks to" in refused(files.bomb_zip(2_000_000), "b.zip", small)
     # Headers that understate a member: the bounded reader stops, and the file is named.
     assert "'pictures/vertical/liar.png'" in refused(files.lying_zip(), "b.zip")
+
+
+def test_a_few_small_files_of_many_pixels_are_refused_before_they_take_minutes() -> None:
+    blank = files.encoded(np.zeros((1024, 1024), dtype=np.uint8))  # 1 M pixels, a few KB
+    members = {f"{k}/{i}.png": blank for k in ("a", "b") for i in range(6)}
+    zipped = files.zip_of(members)
+    assert len(zipped) < 100_000
+    budget = UploadLimits(max_decoded_pixels=10 * 1024 * 1024)  # ten of the twelve
+    message = refused(zipped, "blank.zip", budget)
+    assert "b/4.png" in message and "more than 10,485,760 pixels" in message
+    assert parse(zipped, "blank.zip").n_samples == 12  # within the default budget
+
+
+def test_a_zip_compressed_another_way_than_deflate_is_refused_by_name() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_LZMA) as archive:
+        for name, data in files.class_folders_members(6).items():
+            archive.writestr(name, data)
+    data = bytearray(buffer.getvalue())
+    data[60:90] = bytes(30)  # a corrupt member too: it is never unpacked
+    message = refused(bytes(data), "lzma.zip")
+    assert "compressed in a way this server does not unpack" in message and ".png" in message
+
+
+def test_a_segmentation_mask_turns_upright_with_its_photo() -> None:
+    size = 24
+    image = np.full((size, size), 20, dtype=np.uint8)
+    image[:, :8] = 230  # bright on the left, as stored
+    mask = np.zeros((size, size), dtype=np.uint8)
+    mask[:, :8] = 1  # drawn over the picture as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # a phone's "turn me 90 degrees clockwise"
+    photo = io.BytesIO()
+    Image.fromarray(image).save(photo, format="JPEG", exif=exif, quality=95)
+    members = {f"images/p{i}.jpg": photo.getvalue() for i in range(10)}
+    members |= {f"masks/p{i}.png": files.encoded(mask) for i in range(10)}
+    parsed = parse(files.zip_of(members), "photos.zip", size=size, channels=1)
+    x, y = parsed.x[:, 0].astype(float), parsed.y
+    assert x[y == 1].mean() > 200 and x[y == 0].mean() < 60  # the mask still covers the bright part
+    assert (y[:, :8, :] == 1).all()  # turned: the left stripe is now the top one
 
 
 def test_a_non_image_in_an_image_folder_is_refused_naming_it() -> None:

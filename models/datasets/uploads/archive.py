@@ -11,6 +11,8 @@ from typing import BinaryIO
 from models.datasets.uploads.checks import UploadError, UploadLimits
 
 CHUNK = 1 << 16
+# Stored and deflate: what every zip tool writes by default, and what is read here.
+COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 JUNK_FOLDERS = ("__MACOSX",)  # what macOS's Compress adds beside the files
 JUNK_FILES = ("thumbs.db", "desktop.ini")  # what Windows leaves in picture folders
 DRIVE = re.compile(r"^[A-Za-z]:")
@@ -62,6 +64,12 @@ class ZipFolder:
                 continue
             if info.flag_bits & 0x1:
                 raise UploadError("file", f"{info.filename!r} is encrypted; upload a plain zip")
+            if info.compress_type not in COMPRESSIONS:
+                raise UploadError(
+                    "file",
+                    f"{info.filename!r} is compressed in a way this server does not unpack "
+                    f"(method {info.compress_type}); zip it plainly (deflate)",
+                )
             if parts in files:
                 raise UploadError("file", f"the zip holds {info.filename!r} twice")
             declared += info.file_size

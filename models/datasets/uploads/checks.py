@@ -33,6 +33,8 @@ class UploadLimits:
     max_unzipped_bytes: int = 256 * 2**20
     max_samples: int = 60_000
     max_image_pixels: int = 4096 * 4096
+    # All the zip's images together, as decoded (before resizing): decoding is what costs.
+    max_decoded_pixels: int = 16 * 4096 * 4096
     max_values: int = 50_000_000
     max_members: int = 100_000
 

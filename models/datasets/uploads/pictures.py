@@ -24,17 +24,51 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 IMAGES_FOLDER, MASKS_FOLDER = "images", "masks"
 
 
-def _open(data: bytes, where: str, limits: UploadLimits, formats: tuple[str, ...]) -> Image.Image:
-    """A PNG or JPEG decoded, refused if it is something else or has too many pixels."""
-    try:
-        image = Image.open(io.BytesIO(data), formats=formats)
-        width, height = image.size
-        if width * height > limits.max_image_pixels:
+# EXIF orientation -> the turn that makes the picture upright (as ImageOps.exif_transpose).
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+ORIENTATION = 0x0112
+
+
+class Decoding:
+    """The pixels one zip's images may still decode to: a few small files must not take a
+    server's minutes (a blank 4096x4096 PNG zips to a few hundred bytes)."""
+
+    def __init__(self, limits: UploadLimits) -> None:
+        self.limits = limits
+        self.left = limits.max_decoded_pixels
+
+    def take(self, width: int, height: int, where: str) -> None:
+        """Count an image's pixels, or refuse it by name when the zip's budget is spent."""
+        if width * height > self.limits.max_image_pixels:
             raise UploadError(
                 "file",
                 f"{where} is {width}x{height} pixels; this server takes images of at most "
-                f"{limits.max_image_pixels:,} pixels",
+                f"{self.limits.max_image_pixels:,} pixels",
             )
+        self.left -= width * height
+        if self.left < 0:
+            raise UploadError(
+                "file",
+                f"at {where}, the zip's images add up to more than "
+                f"{self.limits.max_decoded_pixels:,} pixels, all that this server decodes for "
+                "one upload; send smaller images (they are resized anyway) or fewer",
+            )
+
+
+def _open(data: bytes, where: str, decoding: Decoding, formats: tuple[str, ...]) -> Image.Image:
+    """A PNG or JPEG decoded, refused if it is something else or has too many pixels."""
+    limits = decoding.limits
+    try:
+        image = Image.open(io.BytesIO(data), formats=formats)
+        decoding.take(*image.size, where)
         image.load()
     except UploadError:
         raise
@@ -60,9 +94,20 @@ def _square(image: Image.Image, size: int, resample: Image.Resampling) -> Image.
     return image.crop((left, top, left + side, top + side)).resize((size, size), resample)
 
 
+def _upright(image: Image.Image, orientation: int | None) -> Image.Image:
+    """The image turned as an EXIF orientation says (unturned without one)."""
+    turn = UPRIGHT.get(orientation or 1)
+    return image if turn is None else image.transpose(turn)
+
+
+def _orientation(image: Image.Image) -> int | None:
+    """The image's EXIF orientation, if it has one."""
+    value = image.getexif().get(ORIENTATION)
+    return value if isinstance(value, int) else None
+
+
 def _pixels(image: Image.Image, size: int, channels: Channels) -> np.ndarray[Any, Any]:
-    """An image as uint8 [C, size, size]: upright, transparency over white, grey or RGB."""
-    image = ImageOps.exif_transpose(image)
+    """An upright image as uint8 [C, size, size]: transparency over white, grey or RGB."""
     if image.mode in ("I", "I;16", "I;16B", "I;16L"):
         # 16-bit grey: to 8 bits by scale (a plain conversion would clip at 255).
         wide = np.asarray(image, dtype=np.float64)
@@ -123,10 +168,11 @@ def parse_image_folders(
     check_counts(len(members), len(members) * channels * size * size, limits, "the zip")
     x = np.empty((len(members), channels, size, size), dtype=np.uint8)
     y = np.empty(len(members), dtype=np.int64)
+    decoding = Decoding(limits)
     for i, (k, parts) in enumerate(members):
         where = folder.name(parts)
-        image = _open(folder.read(parts), where, limits, IMAGE_FORMATS)
-        x[i], y[i] = _pixels(image, size, channels), k
+        image = _open(folder.read(parts), where, decoding, IMAGE_FORMATS)
+        x[i], y[i] = _pixels(ImageOps.exif_transpose(image), size, channels), k
     return Parsed(kind="images", task="classification", x=x, y=y, class_names=class_names)
 
 
@@ -165,18 +211,22 @@ def parse_segmentation(
     check_counts(len(pairs), len(pairs) * (channels + 1) * size * size, limits, "the zip")
     x = np.empty((len(pairs), channels, size, size), dtype=np.uint8)
     y = np.empty((len(pairs), size, size), dtype=np.uint8)
+    decoding = Decoding(limits)
     for i, (image_parts, mask_parts) in enumerate(pairs):
-        image = _open(folder.read(image_parts), folder.name(image_parts), limits, IMAGE_FORMATS)
+        image = _open(folder.read(image_parts), folder.name(image_parts), decoding, IMAGE_FORMATS)
         # A JPEG mask would blur its class indices into new values: only PNG keeps them.
-        mask = _open(folder.read(mask_parts), folder.name(mask_parts), limits, ("PNG",))
+        mask = _open(folder.read(mask_parts), folder.name(mask_parts), decoding, ("PNG",))
         if mask.size != image.size:
             raise UploadError(
                 "file",
                 f"{folder.name(mask_parts)} is {mask.size[0]}x{mask.size[1]} pixels but its image "
                 f"{folder.name(image_parts)} is {image.size[0]}x{image.size[1]}",
             )
-        x[i] = _pixels(image, size, channels)
-        y[i] = _mask(ImageOps.exif_transpose(mask), size, folder.name(mask_parts))
+        # A mask is drawn over its image as stored: it turns upright as its image does (a
+        # phone's photo says how to turn it; its PNG mask seldom says anything).
+        turn = _orientation(image)
+        x[i] = _pixels(_upright(image, turn), size, channels)
+        y[i] = _mask(_upright(mask, turn), size, folder.name(mask_parts))
     if int(y.max()) >= MAX_CLASSES:
         raise UploadError(
             "file",
