@@ -16,6 +16,8 @@ from server.access import GUARDED, CallerDep, RosterDep, guard_run, owner_for_ne
 from server.deps import ManagerDep, SettingsDep, StoreDep
 from server.errors import ErrorList, refuse
 from server.lifecycle import ControlAction, RunNotFoundError, RunStateError
+from server.roster import Member
+from server.settings import Settings
 from server.store import RunRecord, RunSummary
 from server.uploads import check_use
 from server.validation import check_run, step_cost_errors
@@ -61,6 +63,15 @@ def _record(store: StoreDep, run_id: str) -> RunRecord:
     return record
 
 
+def _check_dataset_use(body: Any, caller: Member | None, settings: Settings) -> None:
+    """Refuse an upload the caller may not use before anything is checked against it (the
+    errors of a network that does not fit would tell its shape and size)."""
+    dataset = body.get("dataset") if isinstance(body, dict) else None
+    name = dataset.get("name") if isinstance(dataset, dict) else None
+    if isinstance(name, str):
+        check_use(name, caller, settings)
+
+
 @router.post(
     "",
     status_code=201,
@@ -78,10 +89,10 @@ def create_run(
 ) -> Any:
     """Create a run (not started); with a class token, the caller's run in that class."""
     owner = owner_for_new_run(caller, roster, settings)
+    _check_dataset_use(body, caller, settings)
     config = _checked(body, settings, manager, "the run is invalid")
     if isinstance(config, JSONResponse):
         return config
-    check_use(config.dataset.name, caller, settings)  # another class's upload is not the caller's
     return store.create_run(config, owner)
 
 
@@ -162,10 +173,10 @@ def fork_run(
     body["name"] = fork.name or f"{source.config.name} (fork)"[:200]
     if fork.dataset is not None:
         body["dataset"] = fork.dataset.model_dump(mode="json")
+    _check_dataset_use(body, caller, settings)
     config = _checked(body, settings, manager, "the fork is invalid")
     if isinstance(config, JSONResponse):
         return config
-    check_use(config.dataset.name, caller, settings)
     try:
         return manager.fork(source, config, weights=fork.weights == "current", owner=owner)
     except RunStateError as exc:

@@ -311,6 +311,10 @@ def test_on_a_shared_server_an_upload_is_its_class_s(shared: TestClient) -> None
     validated = shared.post("/api/networks/validate", json=check, headers=bearer(alice))
     assert validated.status_code == 200 and validated.json()["valid"] is True
     assert shared.post("/api/runs", json=run, headers=bearer(bob)).status_code == 403
+    # A network that does not fit is refused as not his too: its errors would tell the shape.
+    misfit = {**run, "network": chain(("conv2d", {"out_channels": 2}), ("flatten", {}))}
+    assert shared.post("/api/runs", json=misfit, headers=bearer(bob)).status_code == 403
+    assert shared.post("/api/runs", json=misfit, headers=bearer(alice)).status_code == 422
     assert shared.post("/api/runs", json=run, headers=bearer(alice)).status_code == 201
 
     teachers = f"/api/datasets/{theirs['upload']['id']}"
