@@ -12,6 +12,7 @@ import base64
 import inspect
 import keyword
 import re
+import unicodedata
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,7 +75,11 @@ def _as_bytes(t: torch.Tensor) -> tuple[torch.Tensor, float | None]:
 def pack(t: torch.Tensor) -> Packed:
     """A tensor as zlib-compressed base64 text, as bytes where that loses nothing."""
     t = t.detach().cpu().contiguous()
-    held, scale = _as_bytes(t)
+    return _packed(t, *_as_bytes(t))
+
+
+def _packed(t: torch.Tensor, held: torch.Tensor, scale: float | None) -> Packed:
+    """A tensor, held as `held` (itself, or bytes with a scale), as compressed text."""
     raw = held.numpy().tobytes()
     text = base64.b64encode(zlib.compress(raw, 6)).decode("ascii")
     return Packed(
@@ -104,9 +109,10 @@ def _variables(keys: Mapping[str, str], input_id: str) -> dict[str, str]:
         if node == input_id:
             continue
         name = key
-        while keyword.iskeyword(name) or name in taken:
+        # Python reads identifiers in NFKC form: "ﬁ" and "fi" are one variable to it.
+        while keyword.iskeyword(name) or unicodedata.normalize("NFKC", name) in taken:
             name += "_"
-        taken.add(name)
+        taken.add(unicodedata.normalize("NFKC", name))
         names[node] = name
     return names
 
@@ -212,10 +218,12 @@ def data_source(data: Dataset) -> str:
         "x_test": data.x_test,
         "y_test": data.y_test,
     }
-    raw = sum(t.numel() * t.element_size() for t in tensors.values())
+    plain = {name: t.detach().cpu().contiguous() for name, t in tensors.items()}
+    held = {name: _as_bytes(t) for name, t in plain.items()}  # MNIST's pixels: a byte each
+    raw = sum(h.numel() * h.element_size() for h, _ in held.values())
     if raw > RAW_BYTES:
         raise ExportError(_too_big(data, raw))
-    packed = {name: pack(t) for name, t in tensors.items()}
+    packed = {name: _packed(plain[name], *held[name]) for name in tensors}
     held = sum(len(p.text) for p in packed.values())
     if held > EMBED_BYTES:
         raise ExportError(_too_big(data, held))

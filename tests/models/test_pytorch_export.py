@@ -220,6 +220,31 @@ def test_odd_node_ids_become_plain_variables_and_comments() -> None:
     _same_state(ns["Net"](), build_network(spec, seed=0))
 
 
+def test_ids_python_reads_as_one_name_stay_two_variables() -> None:
+    nodes = [
+        {"id": "in", "type": "input", "params": {"shape": [3]}},
+        {"id": "fi", "type": "linear", "params": {"out_features": 3}},
+        {"id": "\ufb01", "type": "relu", "params": {}},  # "ﬁ", which Python reads as "fi"
+        {"id": "sum", "type": "add", "params": {}},
+        {"id": "out", "type": "output", "params": {"loss": "mse"}},
+    ]
+    pairs = [("in", "fi"), ("fi", "\ufb01"), ("\ufb01", "sum"), ("fi", "sum"), ("sum", "out")]
+    edges = [{"source": a, "target": b} for a, b in pairs]
+    spec = {"version": 1, "name": "ligature", "nodes": nodes, "edges": edges}
+    report = infer_shapes(spec)
+    assert report.graph is not None and not report.errors, report.errors
+    shapes = {n: s for n, s in report.shapes.items() if s is not None}
+    source, needs = px.network_source(report.graph, shapes)
+    ns = _namespace(needs)
+    exec(source, ns)
+    torch.manual_seed(0)
+    written = ns["Net"]()
+    network = build_network(spec, seed=0)
+    x = torch.randn(4, 3)
+    with torch.no_grad():
+        assert torch.equal(written(x), network(x))
+
+
 @pytest.mark.parametrize(
     "tensor",
     [
@@ -433,3 +458,15 @@ def test_a_run_on_an_uploaded_table_exports_as_a_script_that_trains_as_it(tmp_pa
     trainer = Trainer(network, name, data_dir=tmp_path)
     assert torch.equal(got["data"]["x_train"], trainer.data.x_train)
     assert got["losses"] == [trainer.step(1, evaluate=False).metrics.train_loss for _ in range(50)]
+
+
+def test_data_is_measured_as_it_is_carried_bytes_for_pixels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Digits as float32 take 460 KB, as the bytes they are carried in (sixteenths) 115 KB.
+    monkeypatch.setattr(px, "RAW_BYTES", 200_000)
+    config = RunConfig.model_validate(run_of("digits-cnn"))
+    assert "class Net(nn.Module):" in px.pytorch_export(config)
+    monkeypatch.setattr(px, "RAW_BYTES", 100_000)
+    with pytest.raises(ExportError, match="more than"):
+        px.pytorch_export(config)
