@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.datasets import DATASETS, DatasetError
 from models.datasets.preview import load_preview
 from models.datasets.uploads import UploadMeta, list_uploads
-from models.datasets.uploads.definition import uploaded_definition
+from models.datasets.uploads.definition import definition_of
 from models.errors import SpecError
 from models.layers import layer_catalog
 from models.optim import optimizer_catalog
@@ -153,7 +153,7 @@ def uploaded_entry(
     meta: UploadMeta, caller: Member | None, settings: Settings
 ) -> UploadedDatasetEntry:
     """An upload as GET /api/datasets lists it."""
-    definition = uploaded_definition(meta.name, meta.id, settings.data_dir)
+    definition = definition_of(meta)  # not read again: it may be deleted meanwhile
     return UploadedDatasetEntry(
         name=meta.name,
         task=meta.task,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -63,6 +64,18 @@ def test_a_csv_trains_to_better_than_chance(tmp_path: Path) -> None:
     trainer = Trainer(mlp([16], out=3), name, {"lr": 0.01, "batch_size": 16}, data_dir=tmp_path)
     result = trainer.step(300)
     assert result.metrics.test_acc is not None and result.metrics.test_acc > 0.8  # chance is 1/3
+
+
+def test_a_column_near_float32_s_largest_values_standardizes_to_finite_inputs(
+    tmp_path: Path,
+) -> None:
+    rows = [f"{2e38 + (i % 2) * 1e38:.6g},{i % 7},{i % 2}" for i in range(40)]
+    name = stored(
+        tmp_path, ("big,small,label\n" + "\n".join(rows)).encode(), "t.csv", label="label"
+    )
+    data = load_dataset(name, {}, tmp_path)
+    assert torch.isfinite(data.x_train).all() and torch.isfinite(data.x_test).all()
+    assert abs(float(data.x_train[:, 0].mean())) < 1e-3  # standardized on the training rows
 
 
 def test_image_folders_train_to_better_than_chance(tmp_path: Path) -> None:

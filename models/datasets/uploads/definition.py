@@ -126,13 +126,20 @@ class UploadedTable(Uploaded):
         """Features as float32, standardized on the training rows when asked."""
         values = x.astype(np.float32)
         if isinstance(p, TableParams) and p.standardize and len(train):
-            mean = values[train].mean(axis=0)
-            std = values[train].std(axis=0)
-            values = (values - mean) / np.where(std > 0, std, np.float32(1.0))
+            # In float64: a float32 column near its largest values would overflow its sums.
+            wide = values.astype(np.float64)
+            mean = wide[train].mean(axis=0)
+            std = wide[train].std(axis=0)
+            values = ((wide - mean) / np.where(std > 0, std, 1.0)).astype(np.float32)
         return torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))
 
 
 def uploaded_definition(name: str, dataset_id: str, data_dir: Path | None) -> Uploaded:
     """The registry entry for an upload (a table or images, as its meta says)."""
-    meta = _meta(name, dataset_id, data_dir)
-    return UploadedTable(name, dataset_id) if meta.kind == "csv" else Uploaded(name, dataset_id)
+    return definition_of(_meta(name, dataset_id, data_dir))
+
+
+def definition_of(meta: UploadMeta) -> Uploaded:
+    """The registry entry for an upload whose meta is read already."""
+    kind = UploadedTable if meta.kind == "csv" else Uploaded
+    return kind(meta.name, meta.id)
