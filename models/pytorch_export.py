@@ -224,9 +224,9 @@ def data_source(data: Dataset) -> str:
     if raw > RAW_BYTES:
         raise ExportError(_too_big(data, raw))
     packed = {name: _packed(plain[name], *held[name]) for name in tensors}
-    held = sum(len(p.text) for p in packed.values())
-    if held > EMBED_BYTES:
-        raise ExportError(_too_big(data, held))
+    carried = sum(len(p.text) for p in packed.values())
+    if carried > EMBED_BYTES:
+        raise ExportError(_too_big(data, carried))
     lines = ["DATA = {"]
     for name, p in packed.items():
         chunks = [p.text[i : i + LINE] for i in range(0, len(p.text), LINE)]
