@@ -26,6 +26,10 @@ from server.uploads import delete_refusal, owner_for_upload, runs_using, upload_
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=GUARDED)
 
+QUEUE_S = 10.0  # how long an upload waits for its turn before it is asked to come back
+RETRY_S = 5
+BUSY = "the server is reading other uploads: send it again in a few seconds"
+
 LAYOUTS = """\
 Send one file as `file` (multipart/form-data), with the fields that apply:
 
@@ -63,6 +67,7 @@ def _names(features: list[str] | None) -> list[str] | None:
     description=LAYOUTS,
     responses={
         409: {"model": ErrorList, "description": "The caller's class has ended."},
+        503: {"model": ErrorList, "description": "Other uploads are being read: try again."},
         413: {"model": ErrorList, "description": "The request is larger than any upload."},
         422: {"model": ErrorList, "description": "The file cannot become a dataset: why, where."},
     },
@@ -94,14 +99,21 @@ def upload_dataset(
         options = UploadOptions.model_validate({**fields, "channels": channels})
     except ValidationError as exc:
         return refuse(422, "invalid request", field_errors(exc))
+    # A waiting upload holds one of the server's threads: wait a little, then say when to
+    # come back, so that many uploads at once cannot hold every thread the other routes use.
+    if not at_once.acquire(timeout=QUEUE_S):
+        busy = refuse(503, BUSY, [SpecError(field="file", message=BUSY)])
+        busy.headers["Retry-After"] = str(RETRY_S)
+        return busy
     try:
-        with at_once:
-            parsed = parse_upload(file.file, filename, options, upload_limits(settings.limits))
-            limit = settings.limits.max_uploads
-            meta = save_upload(settings.data_dir, parsed, filename, owner, limit)
+        parsed = parse_upload(file.file, filename, options, upload_limits(settings.limits))
+        limit = settings.limits.max_uploads
+        meta = save_upload(settings.data_dir, parsed, filename, owner, limit)
     except UploadError as exc:
         error = SpecError(field=exc.field, message=f"{filename}: {exc.message}")
         return refuse(422, error.message, [error])
+    finally:
+        at_once.release()
     return uploaded_entry(meta, caller, settings)
 
 

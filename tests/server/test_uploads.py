@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.app import create_app
+from server.app import UPLOADS_AT_ONCE, create_app
+from server.routers import uploads as uploads_router
 from tests.models import upload_files as files
 from tests.models.helpers import chain, mlp
 from tests.server.conftest import make_settings, wait_until
@@ -325,3 +326,21 @@ def test_on_a_shared_server_an_upload_is_its_class_s(shared: TestClient) -> None
     entries = shared.get("/api/datasets", headers=bearer(alice)).json()
     mine = next(e for e in entries if e["name"] == alices["name"])
     assert mine["upload"]["deletable"] is True
+
+
+def test_an_upload_that_waits_too_long_for_its_turn_is_asked_to_come_back(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(uploads_router, "QUEUE_S", 0.2)
+    slots = client.app.state.uploads  # type: ignore[attr-defined]
+    held = [slots.acquire(timeout=5) for _ in range(UPLOADS_AT_ONCE)]  # two uploads being read
+    assert all(held)
+    before = on_disk(client)
+    try:
+        answer = upload(client, files.blobs_csv(), "iris.csv", label="species")
+    finally:
+        for _ in held:
+            slots.release()
+    assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+    assert "send it again" in answer.json()["detail"] and on_disk(client) == before
+    assert upload(client, files.blobs_csv(), "iris.csv", label="species").status_code == 201
