@@ -84,6 +84,9 @@ class Limits(BaseSettings):
         "images times channels times pixels after resizing.",
     )
     max_uploads: int = Field(100, ge=1, description="Uploaded datasets kept at once.")
+    max_class_uploads: int = Field(
+        20, ge=1, description="Uploaded datasets one class keeps at once (its members together)."
+    )
     watchdog_s: float = Field(
         60.0,
         gt=0,

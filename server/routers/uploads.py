@@ -107,8 +107,15 @@ def upload_dataset(
         return busy
     try:
         parsed = parse_upload(file.file, filename, options, upload_limits(settings.limits))
-        limit = settings.limits.max_uploads
-        meta = save_upload(settings.data_dir, parsed, filename, owner, limit)
+        limits = settings.limits
+        meta = save_upload(
+            settings.data_dir,
+            parsed,
+            filename,
+            owner,
+            max_uploads=limits.max_uploads,
+            max_class_uploads=limits.max_class_uploads,
+        )
     except UploadError as exc:
         error = SpecError(field=exc.field, message=f"{filename}: {exc.message}")
         return refuse(422, error.message, [error])

@@ -412,3 +412,15 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(UploadError, match="at most 1 uploaded"):
         save_upload(tmp_path, parsed, "b.csv", max_uploads=1)
     assert len(list_uploads(tmp_path)) == 1
+
+
+def test_one_class_cannot_take_all_the_room_for_uploads(tmp_path: Path) -> None:
+    parsed = parse(files.blobs_csv(), "iris.csv", label="species")
+    ours, theirs = {"class_id": "A", "owner_id": "t"}, {"class_id": "B", "owner_id": "u"}
+    for i in range(2):
+        save_upload(tmp_path, parsed, f"{i}.csv", ours, max_class_uploads=2)
+    with pytest.raises(UploadError, match="at most 2 uploaded datasets per class"):
+        save_upload(tmp_path, parsed, "2.csv", ours, max_class_uploads=2)
+    save_upload(tmp_path, parsed, "b.csv", theirs, max_class_uploads=2)  # another class's room
+    save_upload(tmp_path, parsed, "local.csv", max_class_uploads=2)  # and no class's
+    assert len(list_uploads(tmp_path)) == 4

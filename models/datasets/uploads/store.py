@@ -139,15 +139,27 @@ def save_upload(
     parsed: Parsed,
     title: str,
     owner: dict[str, str | None] | None = None,
+    *,
     max_uploads: int | None = None,
+    max_class_uploads: int | None = None,
 ) -> UploadMeta:
     """Store a parsed upload under a new id: written in a staging folder, then renamed."""
     root = uploads_root(data_dir)
     with _locked(root):
         _sweep(root)
-        if max_uploads is not None and len(list_uploads(data_dir)) >= max_uploads:
+        kept = list_uploads(data_dir)
+        if max_uploads is not None and len(kept) >= max_uploads:
             raise UploadError(
                 "file", f"this server keeps at most {max_uploads} uploaded datasets; delete one"
+            )
+        # One class must not use up the whole server's room for everyone else's.
+        class_id = (owner or {}).get("class_id")
+        theirs = [m for m in kept if class_id is not None and m.owner.get("class_id") == class_id]
+        if max_class_uploads is not None and len(theirs) >= max_class_uploads:
+            raise UploadError(
+                "file",
+                f"this server keeps at most {max_class_uploads} uploaded datasets per class; "
+                "delete one of the class's",
             )
         dataset_id = uuid.uuid4().hex[:12]
         while (root / dataset_id).exists():  # 48 random bits: a clash is astronomically rare
