@@ -44,13 +44,22 @@ def _refusal(status: int, detail: str, field: str | None, message: str) -> JSONR
 class BodyGuard:
     """ASGI middleware: reads a request's body up to the limit, checks it, then passes it on.
 
-    `wide` gives a POST path a limit of its own (an upload's form is larger than any JSON).
+    `wide` gives a POST path a limit of its own (an upload's form is larger than any JSON);
+    at most `wide_at_once` such bodies are held at once, the others answered 503 at once.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, wide: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        wide: Mapping[str, int] | None = None,
+        wide_at_once: int = 4,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.wide = dict(wide or {})
+        self.wide_at_once = wide_at_once
+        self.wide_held = 0  # wide bodies being read or handled now (one event loop: no lock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -69,6 +78,41 @@ class BodyGuard:
         if declared.isdigit() and int(declared) > max_bytes:
             await too_big(scope, receive, send)
             return
+        if wide is None:
+            await self._pass(
+                scope, receive, send, headers=headers, max_bytes=max_bytes, too_big=too_big
+            )
+            return
+        # Each wide body is held whole in memory: a few at once bound what they take.
+        if self.wide_held >= self.wide_at_once:
+            busy = _refusal(
+                503,
+                "the server is receiving other uploads",
+                None,
+                "the server is receiving other uploads: send it again in a few seconds",
+            )
+            busy.headers["Retry-After"] = "5"
+            await busy(scope, receive, send)
+            return
+        self.wide_held += 1
+        try:
+            await self._pass(
+                scope, receive, send, headers=headers, max_bytes=max_bytes, too_big=too_big
+            )
+        finally:
+            self.wide_held -= 1
+
+    async def _pass(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        headers: Headers,
+        max_bytes: int,
+        too_big: JSONResponse,
+    ) -> None:
+        """Read the body within `max_bytes`, check it, and hand it on to the app."""
         chunks: list[bytes] = []
         size = 0
         while True:
