@@ -317,7 +317,7 @@ CELL = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     header=st.lists(st.text(max_size=5), min_size=0, max_size=4),
     rows=st.lists(st.lists(CELL, min_size=0, max_size=5), max_size=30),
@@ -353,6 +353,32 @@ def test_any_bytes_give_a_dataset_or_a_clear_error(data: bytes, filename: str) -
         message = exc.message
     else:
         message = "parsed"
+    assert message
+
+
+REAL_ZIPS = {
+    "folders": files.zip_of(files.class_folders_members(5)),
+    "segmentation": files.segmentation_zip(10),
+}
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    which=st.sampled_from(sorted(REAL_ZIPS)),
+    flips=st.lists(st.tuples(st.integers(0, 10**7), st.integers(1, 255)), min_size=1, max_size=8),
+)
+def test_a_real_zip_with_bytes_changed_gives_a_dataset_or_a_clear_error(
+    which: str, flips: list[tuple[int, int]]
+) -> None:
+    data = bytearray(REAL_ZIPS[which])
+    for at, xor in flips:  # damage anywhere: headers, compressed members, the directory
+        data[at % len(data)] ^= xor
+    try:
+        samples = parse(bytes(data), "damaged.zip").n_samples
+    except UploadError as exc:
+        message = exc.message
+    else:
+        message = "parsed" if samples >= 10 else ""
     assert message
 
 

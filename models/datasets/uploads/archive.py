@@ -47,7 +47,13 @@ class ZipFolder:
         try:
             self.zip = zipfile.ZipFile(source)
             infos = self.zip.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zipfile.LargeZipFile,
+            OSError,
+            ValueError,
+            NotImplementedError,
+        ) as exc:
             raise UploadError("file", f"the file is not a readable zip archive ({exc})") from None
         if len(infos) > limits.max_members:
             raise UploadError(
@@ -60,7 +66,7 @@ class ZipFolder:
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise UploadError("file", f"the zip holds {info.filename!r}, a link: refused")
-            if info.is_dir() or not parts or _is_junk(parts):
+            if not parts or info.is_dir() or _is_junk(parts):  # no name: is_dir would fail
                 continue
             if info.flag_bits & 0x1:
                 raise UploadError("file", f"{info.filename!r} is encrypted; upload a plain zip")
@@ -108,7 +114,15 @@ class ZipFolder:
                         break
                     got += len(chunk)
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            ValueError,
+            RuntimeError,
+            NotImplementedError,
+        ) as exc:  # a damaged zip raises any of these
             raise UploadError("file", f"cannot unpack {info.filename!r} ({exc})") from None
         if got > allowed:
             if got > info.file_size:
