@@ -98,6 +98,10 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+# What sending on a keep-alive connection the server has closed meanwhile raises.
+STALE = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
+
+
 class Http:
     """One keep-alive HTTP/1.1 connection to the server; reconnects after an error."""
 
@@ -109,15 +113,27 @@ class Http:
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         headers = {**self.auth, **({"Content-Type": "application/json"} if data else {})}
-        try:
-            self.conn.request(method, path, body=data, headers=headers)
-            resp = self.conn.getresponse()
-            raw = resp.read()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            raise
-        return resp.status, json.loads(raw) if raw else None
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                resp = self.conn.getresponse()
+                raw = resp.read()
+            except STALE:
+                # A connection left idle past the server's keep-alive was closed by it; the
+                # request never reached it, so one more try on a new connection is safe.
+                self._reconnect()
+                if attempt == 2:
+                    raise
+            except (http.client.HTTPException, OSError):
+                self._reconnect()
+                raise
+            else:
+                return resp.status, json.loads(raw) if raw else None
+        raise AssertionError("unreachable")
+
+    def _reconnect(self) -> None:
+        self.conn.close()
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
 
     def close(self) -> None:
         self.conn.close()
