@@ -181,19 +181,25 @@ def _network_around(name: str, example: Example) -> dict[str, Any]:
     return {"version": 1, "name": name, "nodes": nodes, "edges": edges}
 
 
-@pytest.mark.parametrize(("name", "example"), CASES)
-def test_every_layer_type_in_a_network_exports_as_a_net_equal_to_the_network(
-    name: str, example: Example
-) -> None:
-    spec = _network_around(name, example)
+def _written_net(spec: dict[str, Any], seed: int) -> nn.Module:
+    """The `Net` a spec's exported source defines, built from this seed."""
     report = infer_shapes(spec)
     assert report.graph is not None and not report.errors, report.errors
     shapes = {n: s for n, s in report.shapes.items() if s is not None}
     source, needs = px.network_source(report.graph, shapes)
     ns = _namespace(needs)
     exec(source, ns)
-    torch.manual_seed(11)
-    written = ns["Net"]()
+    torch.manual_seed(seed)
+    net: nn.Module = ns["Net"]()
+    return net
+
+
+@pytest.mark.parametrize(("name", "example"), CASES)
+def test_every_layer_type_in_a_network_exports_as_a_net_equal_to_the_network(
+    name: str, example: Example
+) -> None:
+    spec = _network_around(name, example)
+    written = _written_net(spec, 11)
     network = build_network(spec, seed=11)
     _same_state(written, network)
     x = torch.randn(5, *example.inputs[0])
@@ -210,14 +216,7 @@ def test_odd_node_ids_become_plain_variables_and_comments() -> None:
         {"source": 'class"\\\n', "target": "x"},
         {"source": "x", "target": "out"},
     ]
-    report = infer_shapes(spec)
-    assert report.graph is not None and not report.errors
-    shapes = {n: s for n, s in report.shapes.items() if s is not None}
-    source, _ = px.network_source(report.graph, shapes)
-    ns = _namespace([])
-    exec(source, ns)
-    torch.manual_seed(0)
-    _same_state(ns["Net"](), build_network(spec, seed=0))
+    _same_state(_written_net(spec, 0), build_network(spec, seed=0))
 
 
 def test_ids_python_reads_as_one_name_stay_two_variables() -> None:
@@ -231,14 +230,7 @@ def test_ids_python_reads_as_one_name_stay_two_variables() -> None:
     pairs = [("in", "fi"), ("fi", "\ufb01"), ("\ufb01", "sum"), ("fi", "sum"), ("sum", "out")]
     edges = [{"source": a, "target": b} for a, b in pairs]
     spec = {"version": 1, "name": "ligature", "nodes": nodes, "edges": edges}
-    report = infer_shapes(spec)
-    assert report.graph is not None and not report.errors, report.errors
-    shapes = {n: s for n, s in report.shapes.items() if s is not None}
-    source, needs = px.network_source(report.graph, shapes)
-    ns = _namespace(needs)
-    exec(source, ns)
-    torch.manual_seed(0)
-    written = ns["Net"]()
+    written = _written_net(spec, 0)
     network = build_network(spec, seed=0)
     x = torch.randn(4, 3)
     with torch.no_grad():
