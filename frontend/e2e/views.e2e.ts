@@ -67,9 +67,8 @@ async function pause(page: Page): Promise<void> {
   await expect.poll(() => text(page, "run-status"), { timeout: 15_000 }).not.toContain("running");
 }
 
-// "final": the lesson's run completed while the test looked, and the panel shows its last answer.
 const ready = (page: Page, testId: string) =>
-  expect.poll(() => page.getByTestId(testId).getAttribute("data-state"), { timeout: 60_000, interval: 250 }).toMatch(/^(ready|final)$/);
+  expect.poll(() => page.getByTestId(testId).getAttribute("data-state"), { timeout: 60_000, interval: 250 }).toBe("ready");
 
 describe("views a lesson opens", () => {
   test("segmentation-fcn: the Segmentation tab draws scenes and masks, and lists every class's IoU", async () => {
